@@ -1,0 +1,25 @@
+// Subcommand registration for the `rampart` binary.
+//
+// Each Add*Command adds one CLI11 subcommand to `app`. When the subcommand
+// runs, its callback stores the process exit code in `exit_code` (0 success,
+// 1 a negative answer such as "invalid input", 2 usage or I/O error).
+// cli/ is the composition root: the only module that names concrete backends.
+#ifndef RAMPART_CLI_COMMAND_H_
+#define RAMPART_CLI_COMMAND_H_
+
+namespace CLI {
+class App;
+}
+
+namespace rampart::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNegative = 1;
+inline constexpr int kExitUsage = 2;
+
+// One line per subcommand, kept in the order of `rampart --help`.
+
+}  // namespace rampart::cli
+
+#endif  // RAMPART_CLI_COMMAND_H_

@@ -1,0 +1,116 @@
+// Store: the one interface in front of Rampart's persistence.
+//
+// Backends: store/memory (a fake for unit tests), store/sqlite (the embedded
+// default) and store/postgres (scale-out). Only cli/open_store.cc names a
+// concrete backend; every other module takes a `store::Store&`.
+//
+// Thread-safety: every method may be called concurrently from many threads.
+// Durability: when a write method returns OK the data survives kill -9 and
+// power loss. Errors: NotFound for a missing collection/object/status,
+// InvalidArgument for a malformed cursor or query, Unavailable when the
+// database cannot be reached, IoError for disk errors (disk full), Corruption
+// for a damaged database. No method throws.
+#ifndef RAMPART_STORE_STORE_H_
+#define RAMPART_STORE_STORE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "store/types.h"
+
+namespace rampart::store {
+
+struct WriteOptions {
+  // When set, appended to the audit chain in the same transaction as the write.
+  std::optional<AuditEntry> audit;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- Collections ----
+  // Conflict if the id exists.
+  virtual Status CreateCollection(const Collection& c) = 0;
+  virtual Result<Collection> GetCollection(std::string_view id) = 0;
+  // All collections, ordered by (api_root, title, id).
+  virtual Result<std::vector<Collection>> ListCollections() = 0;
+
+  // ---- Objects ----
+  // Writes all `objects` into `collection_id` in one transaction. Re-posting
+  // an existing (id, version) is kDuplicate (an idempotent success). The
+  // outcomes are in input order. NotFound if the collection does not exist.
+  virtual Result<std::vector<WriteOutcome>> AddObjects(std::string_view collection_id,
+                                                       const std::vector<NewObject>& objects,
+                                                       const WriteOptions& options = {}) = 0;
+
+  // TAXII objects/manifest/versions semantics (see ObjectQuery). Ascending by
+  // (date_added, seq); a non-empty `next` resumes exactly after the last
+  // returned version, stable while new objects arrive.
+  virtual Result<Page> QueryObjects(const ObjectQuery& q) = 0;
+
+  // Deletes the versions of `id` selected by `versions` / `spec_versions`
+  // (TAXII DELETE semantics: default all versions), leaving tombstones.
+  // Returns the number of versions deleted; NotFound if none matched.
+  virtual Result<size_t> DeleteObject(std::string_view collection_id, std::string_view id,
+                                      const VersionFilter& versions,
+                                      const std::vector<std::string>& spec_versions,
+                                      const WriteOptions& options = {}) = 0;
+
+  // Tombstones with seq > after_seq, ascending, at most `limit`.
+  virtual Result<std::vector<Tombstone>> ListTombstones(std::string_view collection_id,
+                                                        int64_t after_seq, size_t limit) = 0;
+
+  // Object versions whose observables include (kind, value), newest first.
+  virtual Result<std::vector<StoredObject>> FindObservable(const Observable& o, size_t limit) = 0;
+
+  // ---- Status resources ----
+  virtual Status PutStatus(const StatusResource& s) = 0;
+  virtual Result<StatusResource> GetStatus(std::string_view id) = 0;
+  // Deletes statuses whose request_timestamp < cutoff; returns how many.
+  virtual Result<size_t> PurgeStatuses(Micros cutoff) = 0;
+
+  // ---- Identities ----
+  virtual Status PutOrganization(const Organization& o, const WriteOptions& options = {}) = 0;  // upsert
+  virtual Result<Organization> GetOrganization(std::string_view id) = 0;
+  virtual Result<std::vector<Organization>> ListOrganizations() = 0;
+  virtual Status PutUser(const User& u, const WriteOptions& options = {}) = 0;  // upsert
+  virtual Result<User> GetUser(std::string_view id) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Status PutToken(const Token& t, const WriteOptions& options = {}) = 0;  // upsert
+  // Looks a token up by the hex SHA-256 of its secret. NotFound if none.
+  virtual Result<Token> FindTokenBySecretHash(std::string_view secret_sha256) = 0;
+  virtual Result<std::vector<Token>> ListTokens() = 0;
+  // Upsert on (collection_id, grantee_kind, grantee_id).
+  virtual Status PutGrant(const Grant& g, const WriteOptions& options = {}) = 0;
+  virtual Result<std::vector<Grant>> ListGrants() = 0;
+  virtual Status PutSharingGroup(const SharingGroup& g, const WriteOptions& options = {}) = 0;
+  virtual Result<std::vector<SharingGroup>> ListSharingGroups() = 0;
+
+  // ---- Audit chain ----
+  // Appends one record, chained after the newest one in commit order.
+  virtual Result<AuditRecord> AppendAudit(const AuditEntry& e) = 0;
+  // Records with seq > after_seq, ascending, at most `limit`.
+  virtual Result<std::vector<AuditRecord>> ReadAudit(int64_t after_seq, size_t limit) = 0;
+
+  // ---- Maintenance ----
+  // A consistent online copy of the whole store to `destination` (a data
+  // directory for SQLite). Unsupported for backends that back up otherwise.
+  virtual Status Backup(const std::string& destination) = 0;
+};
+
+// The hash chain of the audit log (documented in docs/formats/audit_chain.md):
+// hash = hex(SHA-256(AuditChainInput(record))), where the input is
+// prev_hash "\n" seq "\n" time(µs) "\n" actor "\n" action "\n" target "\n" detail.
+std::string AuditChainInput(const AuditRecord& r);
+std::string AuditChainHash(const AuditRecord& r);
+inline constexpr char kAuditGenesisHash[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+}  // namespace rampart::store
+
+#endif  // RAMPART_STORE_STORE_H_

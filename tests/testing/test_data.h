@@ -1,0 +1,39 @@
+// Locating third-party test data (shared/data) from tests.
+//
+// The CMake variable RAMPART_SHARED_DATA reaches tests as an environment
+// variable of the same name (set by rampart_add_test). Locally a missing file
+// skips the test; with CI=true it fails, so CI can never pass vacuously.
+#ifndef RAMPART_TESTS_TESTING_TEST_DATA_H_
+#define RAMPART_TESTS_TESTING_TEST_DATA_H_
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+namespace rampart::testing {
+
+// The root of shared/data.
+std::filesystem::path SharedDataRoot();
+// The root of the source tree (for tests/data and docs).
+std::filesystem::path SourceRoot();
+// True when running under CI (CI=true).
+bool InCi();
+// Reads a whole file; empty string if unreadable.
+std::string ReadFileOrEmpty(const std::filesystem::path& p);
+
+}  // namespace rampart::testing
+
+// Resolves `rel` under shared/data into `var` (a std::filesystem::path), or
+// skips the test (locally) / fails it (CI=true) when missing.
+#define RAMPART_REQUIRE_SHARED_DATA(var, rel)                                        \
+  std::filesystem::path var = ::rampart::testing::SharedDataRoot() / (rel);          \
+  if (!std::filesystem::exists(var)) {                                               \
+    if (::rampart::testing::InCi()) {                                                \
+      FAIL() << "shared test data missing (CI=true): " << var;                       \
+    } else {                                                                         \
+      GTEST_SKIP() << "shared test data missing: " << var;                           \
+    }                                                                                \
+  }
+
+#endif  // RAMPART_TESTS_TESTING_TEST_DATA_H_
