@@ -1,0 +1,57 @@
+// SqliteStore: the embedded default backend of store::Store.
+//
+// A data directory holds one database file, `rampart.db` (plus its WAL).
+// WAL mode, synchronous=FULL: an acknowledged write survives kill -9 and
+// power loss. All writes of this process go through one writer thread that
+// batches concurrent requests into one transaction (group commit); each
+// request runs in its own savepoint, so its objects commit atomically and
+// its outcomes are its own. Readers use a pool of read-only connections and
+// are never blocked by the writer. Other processes may write the same file:
+// writers wait with a busy timeout and retry.
+//
+// The schema is versioned (store/sqlite/schema.h, docs/formats/
+// sqlite_schema.md). A foreign or corrupt file is refused at open with
+// Corruption and never written.
+//
+// Thread-safety: every Store method may be called concurrently.
+#ifndef RAMPART_STORE_SQLITE_SQLITE_STORE_H_
+#define RAMPART_STORE_SQLITE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace rampart::store {
+
+inline constexpr char kSqliteDbFileName[] = "rampart.db";
+
+struct SqliteOptions {
+  // Create the directory and an empty database when missing. When false, a
+  // missing database is NotFound.
+  bool create_if_missing = true;
+  // How long a writer waits for another process's write lock per attempt
+  // (SQLite busy_timeout), and how many attempts before Unavailable.
+  int busy_timeout_ms = 5000;
+  int busy_retries = 6;
+  // Upper bound on idle pooled read connections.
+  int max_idle_readers = 8;
+  // Requests merged into one transaction by the writer thread.
+  int max_batch_requests = 64;
+  // Test hook: PRAGMA max_page_count on the writer (0 = unlimited), to
+  // simulate a full disk.
+  int max_page_count_for_test = 0;
+};
+
+// Opens (creating if allowed) the store in data directory `dir`, migrating
+// its schema to the current version. Errors: Corruption for a file that is
+// not a Rampart database or is damaged (the file is left untouched);
+// Unsupported for a schema newer than this binary; NotFound when missing and
+// !create_if_missing; IoError for file-system errors.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir,
+                                               const SqliteOptions& options = {});
+
+}  // namespace rampart::store
+
+#endif  // RAMPART_STORE_SQLITE_SQLITE_STORE_H_

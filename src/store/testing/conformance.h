@@ -1,0 +1,52 @@
+// The one conformance suite of store::Store, value-parameterised over a
+// factory of backends.
+//
+// Every backend instantiates it in its own test file:
+//
+//   #include "store/testing/conformance.h"
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+//       ::testing::Values(rampart::store::testing::StoreFactory(
+//           [] { return <a fresh, empty store>; })));
+//
+// and links the CMake target `rampart_store_conformance` (an OBJECT library:
+// its TEST_Ps register themselves, no symbol needs to be referenced).
+// The factory is called once per test and must yield a FRESH, EMPTY store
+// (no collections, objects, identities or audit records). The store is
+// destroyed at the end of the test. Tests may call the store from several
+// threads at once. A factory may return nullptr to skip (e.g. PostgreSQL not
+// configured locally); the suite then GTEST_SKIP()s, or FAILs with CI=true.
+//
+// Covered: every query filter (added_after, limit, next, match[id|type|
+// version|spec_version], combinations), manifests, versions, cursor stability
+// under concurrent inserts, malformed cursors, idempotent re-posts,
+// date_added/seq monotonicity, deletes + tombstones, observables, status
+// retention, identities, the audit chain (standalone and WriteOptions.audit).
+#ifndef RAMPART_STORE_TESTING_CONFORMANCE_H_
+#define RAMPART_STORE_TESTING_CONFORMANCE_H_
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "store/store.h"
+
+namespace rampart::store::testing {
+
+using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  Store& store() { return *store_; }
+
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace rampart::store::testing
+
+// For INSTANTIATE_TEST_SUITE_P outside the namespace.
+using rampart::store::testing::StoreConformanceTest;
+
+#endif  // RAMPART_STORE_TESTING_CONFORMANCE_H_
