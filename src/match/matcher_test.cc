@@ -1,0 +1,113 @@
+#include "match/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+namespace rampart::match {
+namespace {
+
+std::set<AtomId> Hits(const Matcher& m, FieldId f, std::string_view v) {
+  auto scratch = m.NewScratch();
+  std::vector<AtomId> out;
+  m.Match(f, v, *scratch, out);
+  return std::set<AtomId>(out.begin(), out.end());
+}
+
+TEST(MatcherTest, ExactValuesPerField) {
+  MatcherBuilder b;
+  ASSERT_TRUE(b.AddExact(0, "evil.com", 1).ok());
+  ASSERT_TRUE(b.AddExact(0, "evil.com", 2).ok());  // same value, second atom
+  ASSERT_TRUE(b.AddExact(0, "bad.org", 3).ok());
+  ASSERT_TRUE(b.AddExact(1, "evil.com", 4).ok());  // other field
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(Hits(**m, 0, "evil.com"), (std::set<AtomId>{1, 2}));
+  EXPECT_EQ(Hits(**m, 0, "bad.org"), (std::set<AtomId>{3}));
+  EXPECT_EQ(Hits(**m, 1, "evil.com"), (std::set<AtomId>{4}));
+  EXPECT_TRUE(Hits(**m, 0, "evil.co").empty());
+  EXPECT_TRUE(Hits(**m, 7, "evil.com").empty());  // unknown field
+  EXPECT_EQ((*m)->exact_values(), 3u);
+}
+
+TEST(MatcherTest, CidrV4AndV6) {
+  struct Case {
+    std::string_view value;
+    std::set<AtomId> want;
+  };
+  MatcherBuilder b;
+  ASSERT_TRUE(b.AddCidr(0, "10.0.0.0/8", 1).ok());
+  ASSERT_TRUE(b.AddCidr(0, "10.1.0.0/16", 2).ok());
+  ASSERT_TRUE(b.AddCidr(0, "192.168.1.7", 3).ok());
+  ASSERT_TRUE(b.AddCidr(0, "2001:db8::/32", 4).ok());
+  ASSERT_TRUE(b.AddCidr(0, "2001:db8:0:1::/64", 5).ok());
+  ASSERT_TRUE(b.AddCidr(0, "0.0.0.0/0", 6).ok());
+  EXPECT_FALSE(b.AddCidr(0, "10.0.0.0/33", 9).ok());
+  EXPECT_FALSE(b.AddCidr(0, "10.0.0/8", 9).ok());
+  EXPECT_FALSE(b.AddCidr(0, "evil.com", 9).ok());
+  EXPECT_FALSE(b.AddCidr(0, "::/129", 9).ok());
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  const Case cases[] = {
+      {"10.2.3.4", {1, 6}},
+      {"10.1.255.1", {1, 2, 6}},
+      {"192.168.1.7", {3, 6}},
+      {"192.168.1.8", {6}},
+      {"11.0.0.1", {6}},
+      {"2001:db8::1", {4}},
+      {"2001:0db8:0000:0001::abcd", {4, 5}},
+      {"2001:db9::1", {}},
+      {"not-an-ip", {}},
+      {"", {}},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Hits(**m, 0, c.value), c.want) << c.value;
+}
+
+TEST(MatcherTest, RegexEnginesFallBack) {
+  MatcherBuilder b;
+  ASSERT_TRUE(b.AddRegex(0, "^evil[0-9]+\\.com$", 1).ok());              // Hyperscan
+  ASSERT_TRUE(b.AddRegex(0, "(a+)\\1x", 2).ok());                        // back-reference: PCRE2
+  ASSERT_TRUE(b.AddRegex(0, LikeToRegex("%.example.org"), 3, {.dot_all = true}).ok());
+  ASSERT_TRUE(b.AddRegex(0, "([", 4).ok());                              // invalid everywhere
+  ASSERT_TRUE(b.AddRegex(0, "(?<=x)y", 5).ok());                         // look-behind: not HS, not RE2
+  std::vector<RejectedRegex> rejected;
+  auto m = b.Build(&rejected);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].atom, 4u);
+  EXPECT_EQ((*m)->regexes(RegexEngine::kHyperscan), 2u);
+  EXPECT_EQ((*m)->regexes(RegexEngine::kPcre2), 2u);
+  EXPECT_EQ(Hits(**m, 0, "evil42.com"), (std::set<AtomId>{1}));
+  EXPECT_EQ(Hits(**m, 0, "zzaaaaxq"), (std::set<AtomId>{2}));
+  EXPECT_EQ(Hits(**m, 0, "www.example.org"), (std::set<AtomId>{3}));
+  EXPECT_TRUE(Hits(**m, 0, "www.exampleXorg").empty());  // '.' escaped in LIKE
+  EXPECT_EQ(Hits(**m, 0, "xy"), (std::set<AtomId>{5}));
+  EXPECT_TRUE(Hits(**m, 0, "\xff\xfe").empty());  // invalid UTF-8 never matches a regex
+}
+
+TEST(MatcherTest, LikeToRegexEscapes) {
+  EXPECT_EQ(LikeToRegex("a%b_c"), "^a.*b.c$");
+  EXPECT_EQ(LikeToRegex("1.2"), "^1\\x2e2$");
+}
+
+TEST(MatcherTest, LimitsAreEnforced) {
+  MatcherBuilder b;
+  EXPECT_FALSE(b.AddExact(0, std::string(kMaxValueBytes + 1, 'a'), 1).ok());
+  EXPECT_FALSE(b.AddExact(kMaxFields, "x", 1).ok());
+  EXPECT_FALSE(b.AddRegex(0, std::string(kMaxRegexBytes + 1, 'a'), 1).ok());
+}
+
+TEST(MatcherTest, ManyValuesShareOneArena) {
+  MatcherBuilder b;
+  for (AtomId i = 0; i < 100000; ++i) ASSERT_TRUE(b.AddExact(0, "host" + std::to_string(i) + ".example", i).ok());
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  for (AtomId i = 0; i < 100000; i += 9973) {
+    EXPECT_EQ(Hits(**m, 0, "host" + std::to_string(i) + ".example"), (std::set<AtomId>{i}));
+  }
+  EXPECT_LT((*m)->ApproxMemoryBytes(), size_t{16} << 20);
+}
+
+}  // namespace
+}  // namespace rampart::match
