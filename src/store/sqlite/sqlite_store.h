@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "store/store.h"
@@ -42,6 +43,8 @@ struct SqliteOptions {
   // Test hook: PRAGMA max_page_count on the writer (0 = unlimited), to
   // simulate a full disk.
   int max_page_count_for_test = 0;
+  // Test hook: the wall clock used for date_added (default NowMicros).
+  Micros (*clock_for_test)() = nullptr;
 };
 
 // Opens (creating if allowed) the store in data directory `dir`, migrating
@@ -51,6 +54,19 @@ struct SqliteOptions {
 // !create_if_missing; IoError for file-system errors.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir,
                                                const SqliteOptions& options = {});
+
+// Restores the backup in data directory `backup_dir` (made by Backup() or
+// `rampart backup`) into data directory `data_dir`. The backup is verified
+// first (a Rampart database of a supported schema version that passes
+// PRAGMA integrity_check), then copied with SQLite's backup API into a temp
+// file that is fsynced and renamed into place. Refuses (Conflict) when
+// `data_dir` already holds a database unless `force`. No process may have
+// `data_dir` open while it runs.
+Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& data_dir, bool force);
+
+// Test hook: the lines of EXPLAIN QUERY PLAN for the SQL that QueryObjects(q)
+// would run on `store`. REQUIRES: `store` was made by OpenSqliteStore.
+Result<std::vector<std::string>> ExplainObjectQueryForTest(Store& store, const ObjectQuery& q);
 
 }  // namespace rampart::store
 

@@ -1,0 +1,470 @@
+// SqliteStore: the conformance suite plus what only a file-backed,
+// multi-process store has: durability under kill -9, refusal of foreign and
+// corrupt files, migrations on reopen, disk full, several writer processes,
+// query plans, the clock stepping back, backup and restore.
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "base/crypto.h"
+#include "store/sqlite/schema.h"
+#include "store/testing/conformance.h"
+
+namespace rampart::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path BaseDir() {
+  static const fs::path base = [] {
+    fs::path p = fs::temp_directory_path() / ("rampart-sqlite-test-" + std::to_string(getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return base;
+}
+
+class CleanupEnv : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(BaseDir(), ec);
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new CleanupEnv);
+
+std::string FreshDir() {
+  static std::atomic<int> n{0};
+  return (BaseDir() / ("d" + std::to_string(n++))).string();
+}
+
+std::unique_ptr<Store> MustOpen(const std::string& dir, const SqliteOptions& o = {}) {
+  auto r = OpenSqliteStore(dir, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(*r) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+                         ::testing::Values(testing::StoreFactory([] { return MustOpen(FreshDir()); })));
+
+constexpr char kC[] = "11111111-1111-4111-8111-111111111111";
+
+NewObject Obj(int n, Micros modified = 1700000000000000) {
+  NewObject o;
+  o.type = "indicator";
+  o.id = "indicator--" + std::to_string(n);
+  o.spec_version = "2.1";
+  o.created = modified;
+  o.modified = modified;
+  o.json = "{\"type\":\"indicator\",\"id\":\"" + o.id + "\"}";
+  o.observables = {{"ipv4-addr", "10.0.0." + std::to_string(n % 250)}};
+  return o;
+}
+
+Status MakeCollection(Store& s) {
+  Collection c;
+  c.id = kC;
+  c.title = "t";
+  return s.CreateCollection(c);
+}
+
+size_t CountAll(Store& s) {
+  ObjectQuery q;
+  q.collection_id = kC;
+  q.versions.all = true;
+  q.limit = 100000;
+  auto p = s.QueryObjects(q);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? p->objects.size() : 0;
+}
+
+std::string ReadBytes(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
+  std::string dir = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+    ASSERT_TRUE(s->AddObjects(kC, {Obj(1), Obj(2)}).ok());
+  }
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(CountAll(*s), 2u);
+  // Continues date_added after the stored maximum.
+  auto r = s->AddObjects(kC, {Obj(3)});
+  ASSERT_TRUE(r.ok());
+  ObjectQuery q;
+  q.collection_id = kC;
+  auto p = s->QueryObjects(q);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->objects.back().id, "indicator--3");
+  EXPECT_GT(p->objects[2].date_added, p->objects[1].date_added);
+  s.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), sqlite::kSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), sqlite::kApplicationId);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStoreTest, MissingWithoutCreateIsNotFound) {
+  SqliteOptions o;
+  o.create_if_missing = false;
+  EXPECT_TRUE(OpenSqliteStore(FreshDir(), o).status().IsNotFound());
+}
+
+TEST(SqliteStoreTest, CorruptFileRefusedAndUntouched) {
+  for (std::string content :
+       {std::string("this is not a database at all, just text\n"), RandomBytes(8192),
+        std::string("SQLite format 3") + '\0' + RandomBytes(4096)}) {
+    std::string dir = FreshDir();
+    fs::create_directories(dir);
+    fs::path db = fs::path(dir) / kSqliteDbFileName;
+    std::ofstream(db, std::ios::binary) << content;
+    auto r = OpenSqliteStore(dir);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(db.string()), std::string_view::npos);
+    EXPECT_EQ(ReadBytes(db), content);  // never overwritten
+  }
+}
+
+TEST(SqliteStoreTest, ForeignSqliteDatabaseRefused) {
+  std::string dir = FreshDir();
+  fs::create_directories(dir);
+  fs::path path = fs::path(dir) / kSqliteDbFileName;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  std::string before = ReadBytes(path);
+  auto r = OpenSqliteStore(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("foreign"), std::string_view::npos) << r.status().ToString();
+  EXPECT_EQ(ReadBytes(path), before);
+}
+
+TEST(SqliteStoreTest, NewerSchemaRefused) {
+  std::string dir = FreshDir();
+  { ASSERT_TRUE(MustOpen(dir)); }
+  fs::path path = fs::path(dir) / kSqliteDbFileName;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string sql = "PRAGMA user_version=" + std::to_string(sqlite::kSchemaVersion + 1);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(OpenSqliteStore(dir).status().code(), StatusCode::kUnsupported);
+}
+
+TEST(SqliteStoreTest, DiskFullIsIoErrorAndDatabaseStaysIntact) {
+  std::string dir = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+  }
+  SqliteOptions o;
+  o.max_page_count_for_test = 60;  // pages of 4 KiB: the "disk" fills fast
+  auto s = MustOpen(dir, o);
+  ASSERT_TRUE(s);
+  size_t acked = 0;
+  Status failure;
+  for (int batch = 0; batch < 1000 && failure.ok(); ++batch) {
+    std::vector<NewObject> objs;
+    for (int i = 0; i < 20; ++i) {
+      NewObject x = Obj(batch * 100 + i);
+      x.json += std::string(300, ' ');
+      objs.push_back(x);
+    }
+    auto r = s->AddObjects(kC, objs);
+    if (r.ok()) {
+      acked += objs.size();
+    } else {
+      failure = r.status();
+    }
+  }
+  ASSERT_FALSE(failure.ok()) << "the page limit was never reached";
+  EXPECT_EQ(failure.code(), StatusCode::kIoError) << failure.ToString();
+  EXPECT_NE(failure.message().find("disk full"), std::string_view::npos) << failure.ToString();
+  EXPECT_EQ(CountAll(*s), acked);
+  // Still readable and writable for small things (statuses etc. may fail too,
+  // but reads must work), and intact after reopening without the limit.
+  s.reset();
+  auto again = MustOpen(dir);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(CountAll(*again), acked);
+  EXPECT_TRUE(again->AddObjects(kC, {Obj(999999)}).ok());
+  again.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "ok");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+// A child process writes objects one request at a time and reports each
+// acknowledged id over a pipe; the parent SIGKILLs it mid-stream. Every
+// acknowledged object must be there after reopening.
+TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
+  std::string dir = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto s = OpenSqliteStore(dir);
+    if (!s.ok()) _exit(3);
+    for (int i = 0;; ++i) {
+      std::vector<NewObject> batch = {Obj(i * 3), Obj(i * 3 + 1), Obj(i * 3 + 2)};
+      auto r = (*s)->AddObjects(kC, batch);
+      if (!r.ok()) _exit(4);
+      int32_t n = i;
+      if (write(fds[1], &n, sizeof n) != sizeof n) _exit(5);
+    }
+  }
+  close(fds[1]);
+  int32_t last = -1, n;
+  while (last < 150 && read(fds[0], &n, sizeof n) == sizeof n) last = n;
+  kill(pid, SIGKILL);
+  // Drain acknowledgements that raced with the kill.
+  while (read(fds[0], &n, sizeof n) == sizeof n) last = n;
+  close(fds[0]);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited early with " << WEXITSTATUS(wstatus);
+  ASSERT_GE(last, 150);
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(s);
+  ObjectQuery q;
+  q.collection_id = kC;
+  q.limit = 100000;
+  auto p = s->QueryObjects(q);
+  ASSERT_TRUE(p.ok());
+  std::set<std::string> ids;
+  for (const auto& o : p->objects) ids.insert(o.id);
+  for (int i = 0; i <= last; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      ASSERT_TRUE(ids.count("indicator--" + std::to_string(i * 3 + j))) << "lost acked request " << i;
+    }
+  }
+  // Requests are atomic: the total is a multiple of 3.
+  EXPECT_EQ(ids.size() % 3, 0u);
+}
+
+TEST(SqliteStoreTest, SeveralWriterProcessesShareOneFile) {
+  std::string dir = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+  }
+  constexpr int kProcs = 3, kRequests = 40, kPer = 5;
+  std::vector<pid_t> kids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = OpenSqliteStore(dir);
+      if (!s.ok()) _exit(3);
+      for (int r = 0; r < kRequests; ++r) {
+        std::vector<NewObject> batch;
+        for (int i = 0; i < kPer; ++i) batch.push_back(Obj(p * 100000 + r * 100 + i));
+        auto res = (*s)->AddObjects(kC, batch);
+        if (!res.ok()) _exit(4);
+        if (!(*s)->AppendAudit({"proc" + std::to_string(p), "x", "", ""}).ok()) _exit(5);
+      }
+      _exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t k : kids) {
+    int ws = 0;
+    waitpid(k, &ws, 0);
+    ASSERT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << "writer process failed: " << ws;
+  }
+  auto s = MustOpen(dir);
+  ObjectQuery q;
+  q.collection_id = kC;
+  q.limit = 100000;
+  auto p = s->QueryObjects(q);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->objects.size(), size_t{kProcs * kRequests * kPer});
+  for (size_t i = 1; i < p->objects.size(); ++i) {
+    ASSERT_GT(p->objects[i].date_added, p->objects[i - 1].date_added);
+    ASSERT_GT(p->objects[i].seq, p->objects[i - 1].seq);
+  }
+  auto audit = s->ReadAudit(0, 10000);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), size_t{kProcs * kRequests});
+  std::string prev = kAuditGenesisHash;
+  for (const auto& a : *audit) {
+    EXPECT_EQ(a.prev_hash, prev);
+    EXPECT_EQ(a.hash, AuditChainHash(a));
+    prev = a.hash;
+  }
+}
+
+Micros g_fake_now = 0;
+Micros FakeClock() { return g_fake_now; }
+
+TEST(SqliteStoreTest, DateAddedIncreasesWhenClockStepsBack) {
+  SqliteOptions o;
+  o.clock_for_test = &FakeClock;
+  g_fake_now = 1800000000000000;
+  auto s = MustOpen(FreshDir(), o);
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  auto a = s->AddObjects(kC, {Obj(1), Obj(2)});
+  g_fake_now -= 3600LL * 1000000;  // an hour back
+  auto b = s->AddObjects(kC, {Obj(3)});
+  g_fake_now += 7200LL * 1000000;
+  auto c = s->AddObjects(kC, {Obj(4)});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ((*a)[0].date_added, 1800000000000000);
+  EXPECT_EQ((*a)[1].date_added, 1800000000000001);
+  EXPECT_EQ((*b)[0].date_added, 1800000000000002);
+  EXPECT_EQ((*c)[0].date_added, 1800000000000000 + 3600LL * 1000000);
+}
+
+// Every query shape must be answered from an index: no full SCAN of the
+// objects table, and for unfiltered/type/added_after/cursor shapes no sort.
+TEST(SqliteStoreTest, EveryQueryShapeUsesAnIndex) {
+  auto s = MustOpen(FreshDir());
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  std::vector<NewObject> objs;
+  for (int i = 0; i < 300; ++i) objs.push_back(Obj(i, 1700000000000000 + i % 7));
+  ASSERT_TRUE(s->AddObjects(kC, objs).ok());
+  ObjectQuery base;
+  base.collection_id = kC;
+  base.limit = 2;
+  auto first = s->QueryObjects(base);
+  ASSERT_TRUE(first.ok() && first->more);
+  struct Shape {
+    const char* name;
+    std::function<void(ObjectQuery&)> edit;
+    bool sort_allowed;
+  };
+  std::vector<Shape> shapes = {
+      {"default", [](ObjectQuery&) {}, false},
+      {"added_after", [](ObjectQuery& q) { q.added_after = 1; }, false},
+      {"cursor", [&](ObjectQuery& q) { q.cursor = first->next; }, false},
+      {"type", [](ObjectQuery& q) { q.types = {"indicator"}; }, false},
+      {"types", [](ObjectQuery& q) { q.types = {"indicator", "malware"}; }, false},
+      {"types+cursor", [&](ObjectQuery& q) {
+         q.types = {"indicator", "malware", "tool"};
+         q.cursor = first->next;
+       }, false},
+      {"id", [](ObjectQuery& q) { q.ids = {"indicator--1"}; }, true},
+      {"ids", [](ObjectQuery& q) { q.ids = {"indicator--1", "indicator--2"}; }, true},
+      {"all", [](ObjectQuery& q) { q.versions.all = true; }, false},
+      {"first", [](ObjectQuery& q) { q.versions.first = true; }, false},
+      {"first+last+ts", [](ObjectQuery& q) {
+         q.versions.first = q.versions.last = true;
+         q.versions.versions = {5};
+       }, false},
+      {"spec", [](ObjectQuery& q) { q.spec_versions = {"2.1"}; }, false},
+      {"specs+all", [](ObjectQuery& q) {
+         q.spec_versions = {"2.0", "2.1"};
+         q.versions.all = true;
+       }, false},
+      {"combined", [&](ObjectQuery& q) {
+         q.cursor = first->next;
+         q.added_after = 1;
+         q.types = {"indicator"};
+         q.spec_versions = {"2.1"};
+         q.versions.first = true;
+       }, false},
+      {"versions endpoint", [](ObjectQuery& q) {
+         q.ids = {"indicator--3"};
+         q.versions.all = true;
+         q.include_json = false;
+       }, true},
+  };
+  for (const Shape& sh : shapes) {
+    ObjectQuery q = base;
+    sh.edit(q);
+    auto plan = ExplainObjectQueryForTest(*s, q);
+    ASSERT_TRUE(plan.ok()) << sh.name << ": " << plan.status().ToString();
+    std::string all;
+    for (const auto& line : *plan) all += line + "\n";
+    if (getenv("RAMPART_SHOW_PLANS")) printf("-- %s\n%s", sh.name, all.c_str());
+    for (const auto& line : *plan) {
+      EXPECT_EQ(line.find("SCAN"), std::string::npos) << sh.name << " scans:\n" << all;
+      if (!sh.sort_allowed) {
+        EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << sh.name << " sorts:\n" << all;
+      }
+    }
+    EXPECT_NE(all.find("objects_"), std::string::npos) << sh.name << ":\n" << all;
+    // And the query itself runs.
+    EXPECT_TRUE(s->QueryObjects(q).ok()) << sh.name;
+  }
+}
+
+TEST(SqliteStoreTest, BackupAndRestore) {
+  std::string dir = FreshDir();
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(1), Obj(2), Obj(3)}).ok());
+  ASSERT_TRUE(s->AppendAudit({"a", "b", "c", "d"}).ok());
+  std::string backup = FreshDir();
+  ASSERT_TRUE(s->Backup(backup).ok());
+  EXPECT_EQ(s->Backup(backup).code(), StatusCode::kConflict);  // never over an old backup
+  // Writes after the snapshot are not in it.
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(4)}).ok());
+  {
+    auto b = MustOpen(backup);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(CountAll(*b), 3u);
+    EXPECT_EQ(b->ReadAudit(0, 10)->size(), 1u);
+  }
+  s.reset();
+  // Restore refuses a non-empty target without force.
+  EXPECT_EQ(RestoreSqliteBackup(backup, dir, false).code(), StatusCode::kConflict);
+  ASSERT_TRUE(RestoreSqliteBackup(backup, dir, true).ok());
+  {
+    auto r = MustOpen(dir);
+    EXPECT_EQ(CountAll(*r), 3u);
+  }
+  std::string fresh = FreshDir();
+  ASSERT_TRUE(RestoreSqliteBackup(backup, fresh, false).ok());
+  EXPECT_EQ(CountAll(*MustOpen(fresh)), 3u);
+  // A corrupt backup is refused.
+  std::string bad = FreshDir();
+  fs::create_directories(bad);
+  std::ofstream(fs::path(bad) / kSqliteDbFileName) << "garbage";
+  EXPECT_EQ(RestoreSqliteBackup(bad, FreshDir(), false).code(), StatusCode::kCorruption);
+  EXPECT_TRUE(RestoreSqliteBackup(FreshDir(), FreshDir(), false).IsNotFound());
+}
+
+}  // namespace
+}  // namespace rampart::store
