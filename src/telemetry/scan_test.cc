@@ -1,0 +1,181 @@
+#include "telemetry/scan.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "testing/test_data.h"
+
+namespace rampart::telemetry {
+namespace {
+
+// Collects, per chunk, how many events carried `path=value`, and the
+// (source, line) of every event, so ordering can be checked.
+struct Out : ChunkOutput {
+  uint64_t with_value = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> positions;
+};
+struct Proc : EventProcessor {
+  const FieldMapping* m;
+  std::string path, value;
+  std::unique_ptr<Out> out = std::make_unique<Out>();
+  void OnEvent(const Event& e) override {
+    out->positions.emplace_back(e.source, e.line);
+    for (const Observable& o : e.observables) {
+      if (m->PathName(o.path) == path && e.value(o) == value) {
+        ++out->with_value;
+        break;
+      }
+    }
+  }
+  std::unique_ptr<ChunkOutput> TakeOutput() override {
+    auto r = std::move(out);
+    out = std::make_unique<Out>();
+    return r;
+  }
+};
+
+struct ScanResult {
+  Status status;
+  uint64_t events = 0, malformed = 0, with_value = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> positions;
+};
+
+ScanResult RunScan(const std::vector<std::string>& inputs, std::string path, std::string value, ScanOptions opt = {}) {
+  FieldMapping m = DefaultFieldMapping();
+  ScanCounters c;
+  ScanResult r;
+  r.status = ScanInputs(
+      inputs, m, opt,
+      [&] {
+        auto p = std::make_unique<Proc>();
+        p->m = &m;
+        p->path = path;
+        p->value = value;
+        return p;
+      },
+      [&](std::unique_ptr<ChunkOutput> o) {
+        auto* out = static_cast<Out*>(o.get());
+        r.with_value += out->with_value;
+        r.positions.insert(r.positions.end(), out->positions.begin(), out->positions.end());
+      },
+      &c);
+  r.events = c.events;
+  r.malformed = c.malformed;
+  return r;
+}
+
+// Independent count: data lines (not '#', not empty) of a Zeek TSV file, and
+// those whose tab-separated column `col` (0-based) equals `value`.
+std::pair<uint64_t, uint64_t> CountTsv(const std::filesystem::path& p, int col, const std::string& value) {
+  std::ifstream in(p);
+  std::string line;
+  uint64_t n = 0, hits = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    ++n;
+    std::stringstream ss(line);
+    std::string cell;
+    for (int i = 0; i <= col && std::getline(ss, cell, '\t'); ++i) {
+    }
+    hits += cell == value;
+  }
+  return {n, hits};
+}
+
+TEST(ScanTest, ZeekTsvDnsCountsAgreeWithIndependentCount) {
+  RAMPART_REQUIRE_SHARED_DATA(dns, "logs/zeek-default/dns.first5000lines.log");
+  // awk -F'\t' '!/^#/ && $3=="10.47.1.100"' dns.first5000lines.log | wc -l
+  auto [lines, hits] = CountTsv(dns, 2, "10.47.1.100");
+  ASSERT_GT(hits, 0u);
+  for (int threads : {1, 2}) {
+    ScanOptions opt;
+    opt.threads = threads;
+    opt.chunk_bytes = 64 * 1024;  // many chunks: exercises the cut on line boundaries
+    ScanResult r = RunScan({dns.string()}, "network-traffic:src_ref.value", "10.47.1.100", opt);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.events, lines);
+    EXPECT_EQ(r.malformed, 0u);
+    EXPECT_EQ(r.with_value, hits);
+    // In order: line numbers strictly increase.
+    for (size_t i = 1; i < r.positions.size(); ++i) ASSERT_LT(r.positions[i - 1].second, r.positions[i].second);
+  }
+}
+
+TEST(ScanTest, ZeekJsonAndTsvYieldTheSameEvents) {
+  RAMPART_REQUIRE_SHARED_DATA(tsv, "logs/zeek-default/x509.log");
+  RAMPART_REQUIRE_SHARED_DATA(json, "logs/zeek-json/x509.ndjson");
+  const std::string fp = "b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe";
+  auto [lines, hits] = CountTsv(tsv, 1, fp);
+  ScanResult a = RunScan({tsv.string()}, "x509-certificate:hashes.SHA-256", fp);
+  ScanResult b = RunScan({json.string()}, "x509-certificate:hashes.SHA-256", fp);
+  ASSERT_TRUE(a.status.ok());
+  ASSERT_TRUE(b.status.ok());
+  EXPECT_EQ(a.events, lines);
+  EXPECT_EQ(b.events, lines);
+  EXPECT_EQ(a.with_value, hits);
+  EXPECT_EQ(b.with_value, hits);
+  EXPECT_GT(hits, 0u);
+}
+
+TEST(ScanTest, MalformedLinesAreCountedAndSkipped) {
+  auto p = testing::SourceRoot() / "tests/data/telemetry/ecs_sample.ndjson";
+  ScanResult r = RunScan({p.string()}, "ipv4-addr:value", "10.1.2.3");
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.events, 7u);
+  EXPECT_EQ(r.malformed, 2u);
+  EXPECT_EQ(r.with_value, 2u);
+}
+
+TEST(ScanTest, GzipZstdAndOverlongLines) {
+  auto src = testing::SourceRoot() / "tests/data/telemetry/ecs_sample.ndjson";
+  auto dir = std::filesystem::temp_directory_path() / ("rampart_scan_test_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string gz = (dir / "a.ndjson.gz").string(), zst = (dir / "a.ndjson.zst").string();
+  ASSERT_EQ(std::system(("gzip -c " + src.string() + " > " + gz).c_str()), 0);
+  ASSERT_EQ(std::system(("zstd -q -c " + src.string() + " > " + zst).c_str()), 0);
+  // Two inputs at once: the source index and line numbers restart per file.
+  ScanResult r = RunScan({gz, zst}, "ipv4-addr:value", "10.1.2.3");
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.events, 14u);
+  EXPECT_EQ(r.malformed, 4u);
+  EXPECT_EQ(r.with_value, 4u);
+  ASSERT_FALSE(r.positions.empty());
+  EXPECT_EQ(r.positions.front(), (std::pair<uint32_t, uint64_t>{0, 1}));
+  EXPECT_EQ(r.positions.back(), (std::pair<uint32_t, uint64_t>{1, 9}));
+
+  std::string big = (dir / "big.ndjson").string();
+  {
+    std::ofstream o(big);
+    o << "{\"source\":{\"ip\":\"10.1.2.3\"}}\n";
+    o << "{\"x\":\"" << std::string(3 << 20, 'a') << "\"}\n";
+    o << "{\"source\":{\"ip\":\"10.1.2.3\"}}";  // no final newline
+  }
+  ScanOptions opt;
+  opt.max_line_bytes = 1 << 20;
+  opt.chunk_bytes = 256 * 1024;
+  r = RunScan({big}, "ipv4-addr:value", "10.1.2.3", opt);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.events, 2u);
+  EXPECT_EQ(r.malformed, 1u);
+  EXPECT_EQ(r.with_value, 2u);
+
+  std::string corrupt = (dir / "bad.gz").string();
+  {
+    std::string data = testing::ReadFileOrEmpty(gz);
+    std::ofstream o(corrupt, std::ios::binary);
+    o << data.substr(0, data.size() / 2);
+  }
+  r = RunScan({corrupt}, "ipv4-addr:value", "10.1.2.3");
+  EXPECT_EQ(r.status.code(), StatusCode::kCorruption);
+  r = RunScan({(dir / "missing").string()}, "ipv4-addr:value", "x");
+  EXPECT_EQ(r.status.code(), StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace rampart::telemetry
