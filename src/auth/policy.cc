@@ -86,6 +86,8 @@ PolicySnapshot::PolicySnapshot(std::vector<store::Organization> orgs,
   for (const auto& g : groups) {
     auto& m = group_members_[g.id];
     for (const auto& org : g.member_org_ids) m.insert(org);
+    auto [it, inserted] = group_by_name_.emplace(g.name, g.id);
+    if (!inserted) it->second.clear();
   }
 }
 
@@ -101,6 +103,13 @@ const store::Organization* PolicySnapshot::FindOrgByIdentity(std::string_view id
 
 bool PolicySnapshot::HasGroup(std::string_view group_id) const {
   return group_members_.count(std::string(group_id)) != 0;
+}
+
+std::optional<std::string> PolicySnapshot::FindGroup(std::string_view id_or_name) const {
+  if (HasGroup(id_or_name)) return std::string(id_or_name);
+  auto it = group_by_name_.find(std::string(id_or_name));
+  if (it == group_by_name_.end() || it->second.empty()) return std::nullopt;
+  return it->second;
 }
 
 bool PolicySnapshot::IsClientOf(std::string_view client_org, std::string_view org) const {
@@ -145,8 +154,10 @@ CollectionAccess DecideCollection(const PolicySnapshot& s, const Principal& p,
   }
   a.tier = TierOf(s, p, c);
   a.can_read = a.tier != ReadTier::kNone;
-  a.can_write = s.GrantFor(p, c.id).can_write && RoleMayWrite(p.role);
-  a.visible = a.can_read || a.can_write;
+  const bool write_grant = s.GrantFor(p, c.id).can_write;
+  a.can_write = write_grant && RoleMayWrite(p.role);
+  // Any grant lists the collection (a reader with a write grant gets 403s).
+  a.visible = a.can_read || write_grant;
   return a;
 }
 
@@ -176,7 +187,7 @@ bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::C
       if (leaves) return false;
       if (own) return true;
       if (path == Path::kAggregate) return false;  // never counted for others
-      return IsRedRecipient(prov, p.org_id) && tier >= ReadTier::kClient;
+      return IsRedRecipient(prov, p.org_id) && tier == ReadTier::kMember;
     case Tlp::kAmberStrict:
       if (leaves) return false;
       return own || tier == ReadTier::kMember;

@@ -73,6 +73,8 @@ class PolicySnapshot {
   const store::Organization* FindOrgByIdentity(std::string_view identity_id) const;
   // True when the group exists.
   bool HasGroup(std::string_view group_id) const;
+  // The id of the group with this id or (unique) name, or nullopt.
+  std::optional<std::string> FindGroup(std::string_view id_or_name) const;
   // True when `client_org` is a declared client of `org`.
   bool IsClientOf(std::string_view client_org, std::string_view org) const;
   bool IsGroupMember(std::string_view group_id, std::string_view org_id) const;
@@ -94,6 +96,7 @@ class PolicySnapshot {
   std::unordered_map<std::string, std::string> org_by_identity_;
   std::unordered_map<std::string, Access> grants_;  // key: kind|grantee|collection
   std::unordered_map<std::string, std::unordered_set<std::string>> group_members_;
+  std::unordered_map<std::string, std::string> group_by_name_;  // "" value = ambiguous
   std::unordered_map<std::string, std::unordered_set<std::string>> clients_;  // org -> clients
   std::unordered_set<std::string> client_read_;  // key: org|collection
 };
@@ -107,7 +110,9 @@ struct CollectionAccess {
 
 // What a principal may do with a collection. Admin: everything. Otherwise
 // can_read = tier >= kPublic; can_write = a write grant (user or org) AND a
-// role that may write (contributor, org-admin, sync-peer); visible = either.
+// role that may write (contributor, org-admin, sync-peer); visible = can_read
+// or any write grant (a reader holding a write grant sees the collection and
+// gets 403 on POST).
 CollectionAccess DecideCollection(const PolicySnapshot& s, const Principal& p,
                                   const store::Collection& c);
 
@@ -115,7 +120,7 @@ CollectionAccess DecideCollection(const PolicySnapshot& s, const Principal& p,
 //   CLEAR: tier >= public. GREEN: tier >= client. AMBER: tier >= client;
 //   federation only to peers trusted_for_amber. AMBER+STRICT: tier member;
 //   never exported or federated. RED: the submitting organisation and the
-//   named recipients (with tier >= client); never exported or federated;
+//   named recipients (with tier member); never exported or federated;
 //   aggregates count it only for the submitting organisation.
 //   The submitting organisation always receives its own objects (any tier
 //   >= public) except by export/federation. Sharing groups: when the object
