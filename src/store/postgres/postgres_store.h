@@ -15,10 +15,12 @@
 #ifndef RAMPART_STORE_POSTGRES_POSTGRES_STORE_H_
 #define RAMPART_STORE_POSTGRES_POSTGRES_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "base/result.h"
+#include "base/time.h"
 #include "store/store.h"
 
 namespace rampart::store::postgres {
@@ -32,13 +34,18 @@ struct PostgresOptions {
   std::string schema;
   // Seconds to wait for a connection to the server before Unavailable.
   int connect_timeout_seconds = 10;
+  // Test hook: the clock (µs) for date_added, tombstones and audit times.
+  // Empty = the database server's clock (one clock for every node).
+  std::function<Micros()> clock;
 };
 
 // Opens (and creates or migrates the schema of) the PostgreSQL database at
 // `url`, a libpq connection URI ("postgres://..." or "postgresql://...").
 // Errors: InvalidArgument for a malformed URL or options; Unavailable when the
-// server cannot be reached; Corruption when the schema's version table names
-// a newer or foreign schema (it is never overwritten).
+// server cannot be reached; Corruption for a foreign schema (tables named like
+// Rampart's without its version table, or another format); Unsupported for a
+// schema version newer than this binary. An existing schema is never
+// overwritten.
 Result<std::unique_ptr<store::Store>> OpenPostgresStore(const std::string& url,
                                                          const PostgresOptions& options = {});
 

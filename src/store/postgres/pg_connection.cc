@@ -1,0 +1,272 @@
+#include "store/postgres/pg_connection.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace rampart::store::postgres {
+namespace {
+
+bool ParseInt64(std::string_view s, int64_t* v) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::string Trimmed(const char* s) {
+  std::string out = s ? s : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+void AppendQuoted(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+Result<int64_t> PgResult::Int(int row, int col) const {
+  int64_t v = 0;
+  if (IsNull(row, col) || !ParseInt64(Text(row, col), &v)) {
+    return Status::Corruption("PostgreSQL store: unexpected non-integer value in column " +
+                              std::string(PQfname(r_.get(), col)));
+  }
+  return v;
+}
+
+Result<std::optional<int64_t>> PgResult::OptInt(int row, int col) const {
+  if (IsNull(row, col)) return std::optional<int64_t>();
+  RAMPART_ASSIGN_OR_RETURN(int64_t v, Int(row, col));
+  return std::optional<int64_t>(v);
+}
+
+int64_t PgResult::Affected() const {
+  int64_t v = 0;
+  if (!r_ || !ParseInt64(PQcmdTuples(r_.get()), &v)) return 0;
+  return v;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& url,
+                                                            int connect_timeout_seconds,
+                                                            const std::vector<std::string>& setup) {
+  // Keywords before "dbname" are defaults the URL may override; with
+  // expand_dbname the URL's own parameters win.
+  std::string timeout = std::to_string(connect_timeout_seconds > 0 ? connect_timeout_seconds : 10);
+  const char* keys[] = {"connect_timeout", "application_name", "client_encoding", "dbname", nullptr};
+  const char* vals[] = {timeout.c_str(), "rampart", "UTF8", url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
+  if (c == nullptr) return Status::ResourceExhausted("PostgreSQL: out of memory connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = Trimmed(PQerrorMessage(c));
+    PQfinish(c);
+    return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
+  }
+  std::unique_ptr<PgConnection> conn(new PgConnection(c));
+  for (const std::string& s : setup) {
+    RAMPART_RETURN_IF_ERROR(conn->Exec(s));
+  }
+  return conn;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+Status PgConnection::ErrorStatus(const PGresult* r, std::string_view what) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  last_sqlstate_ = state ? state : "";
+  std::string msg;
+  if (r != nullptr && PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) != nullptr) {
+    msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  } else {
+    msg = Trimmed(PQerrorMessage(conn_));
+  }
+  if (!last_sqlstate_.empty()) msg += " (SQLSTATE " + last_sqlstate_ + ")";
+  msg = "PostgreSQL " + std::string(what) + ": " + msg;
+  const std::string& s = last_sqlstate_;
+  if (broken() || s.empty() || s.rfind("08", 0) == 0 || s == "57P01" || s == "57P02" ||
+      s == "57P03" || s == "53300" || s == "57014") {
+    return Status::Unavailable(msg);
+  }
+  if (s == "53100") return Status::IoError(msg);  // disk_full
+  if (s.rfind("53", 0) == 0) return Status::ResourceExhausted(msg);
+  if (s == "23505") return Status::Conflict(msg);
+  if (s.rfind("22", 0) == 0) return Status::InvalidArgument(msg);
+  if (s == "XX001" || s == "XX002") return Status::Corruption(msg);
+  if (IsRetryableSqlState(s)) return Status::Unavailable(msg);
+  return Status::Internal(msg);
+}
+
+Status PgConnection::Exec(std::string_view sql) {
+  last_sqlstate_.clear();
+  std::string text(sql);
+  PGresult* raw = PQexec(conn_, text.c_str());
+  ExecStatusType st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status s = ErrorStatus(raw, "command failed");
+    PQclear(raw);
+    return s;
+  }
+  PQclear(raw);
+  return Status::Ok();
+}
+
+Result<PgResult> PgConnection::Query(const std::string& sql, const Params& params) {
+  last_sqlstate_.clear();
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    if (p && std::memchr(p->data(), '\0', p->size()) != nullptr) {
+      return Status::InvalidArgument("text value contains a NUL byte");
+    }
+    values.push_back(p ? p->c_str() : nullptr);
+  }
+  const int n = static_cast<int>(params.size());
+  PGresult* raw = nullptr;
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string name = "r" + std::to_string(prepared_.size());
+    PGresult* prep = PQprepare(conn_, name.c_str(), sql.c_str(), n, nullptr);
+    if (prep == nullptr || PQresultStatus(prep) != PGRES_COMMAND_OK) {
+      Status s = ErrorStatus(prep, "prepare failed");
+      PQclear(prep);
+      return s;
+    }
+    PQclear(prep);
+    it = prepared_.emplace(sql, name).first;
+  }
+  if (it != prepared_.end()) {
+    raw = PQexecPrepared(conn_, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
+  } else {
+    raw = PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
+  }
+  ExecStatusType st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status s = ErrorStatus(raw, "query failed");
+    PQclear(raw);
+    return s;
+  }
+  return PgResult(raw);
+}
+
+bool IsRetryableSqlState(std::string_view s) { return s == "40001" || s == "40P01"; }
+
+ConnectionPool::Lease::~Lease() {
+  if (c_ && pool_) pool_->Release(std::move(c_));
+}
+
+ConnectionPool::ConnectionPool(std::string url, int size, int connect_timeout_seconds,
+                               std::vector<std::string> setup)
+    : url_(std::move(url)),
+      size_(size < 1 ? 1 : size),
+      connect_timeout_seconds_(connect_timeout_seconds),
+      setup_(std::move(setup)) {}
+
+ConnectionPool::~ConnectionPool() {
+  std::lock_guard<std::mutex> l(mu_);
+  idle_.clear();
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<PgConnection> c = std::move(idle_.back());
+      idle_.pop_back();
+      if (!c->broken()) return Lease(this, std::move(c));
+      c.reset();  // dropped; replace it below
+    } else {
+      ++open_;
+    }
+  }
+  // Connect outside the lock: it may take up to the connect timeout.
+  auto c = PgConnection::Connect(url_, connect_timeout_seconds_, setup_);
+  if (!c.ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    --open_;
+    cv_.notify_one();
+    return c.status();
+  }
+  return Lease(this, std::move(c).value());
+}
+
+void ConnectionPool::Release(std::unique_ptr<PgConnection> c) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (c->broken()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(c));
+  }
+  cv_.notify_one();
+}
+
+std::string TextArray(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendQuoted(&out, v[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string TextArray(const std::vector<std::optional<std::string>>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    if (v[i]) {
+      AppendQuoted(&out, *v[i]);
+    } else {
+      out += "NULL";
+    }
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string IntArray(const std::vector<int64_t>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    out += std::to_string(v[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string IntArray(const std::vector<std::optional<int64_t>>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    out += v[i] ? std::to_string(*v[i]) : "NULL";
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string BoolArray(const std::vector<bool>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back(v[i] ? 't' : 'f');
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string QuoteIdent(std::string_view ident) {
+  std::string out = "\"";
+  for (char c : ident) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace rampart::store::postgres
