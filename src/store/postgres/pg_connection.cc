@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -151,6 +152,87 @@ Result<PgResult> PgConnection::Query(const std::string& sql, const Params& param
     return s;
   }
   return PgResult(raw);
+}
+
+Result<int64_t> PgConnection::CopyIn(const std::string& copy_sql, std::string_view data) {
+  last_sqlstate_.clear();
+  PGresult* start = PQexec(conn_, copy_sql.c_str());
+  if (start == nullptr || PQresultStatus(start) != PGRES_COPY_IN) {
+    Status s = ErrorStatus(start, "COPY failed");
+    PQclear(start);
+    return s;
+  }
+  PQclear(start);
+  // Blocking connection: PQputCopyData returns 1 or -1 (never 0).
+  constexpr size_t kChunk = size_t{1} << 20;
+  bool ok = true;
+  for (size_t off = 0; off < data.size() && ok; off += kChunk) {
+    size_t n = std::min(kChunk, data.size() - off);
+    ok = PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) == 1;
+  }
+  if (PQputCopyEnd(conn_, ok ? nullptr : "client error") != 1) ok = false;
+  PGresult* end = PQgetResult(conn_);
+  Status s;
+  int64_t rows = 0;
+  if (end == nullptr || PQresultStatus(end) != PGRES_COMMAND_OK) {
+    s = ErrorStatus(end, "COPY failed");
+  } else {
+    rows = PgResult(end).Affected();
+    end = nullptr;  // owned and freed by the temporary above
+  }
+  PQclear(end);
+  // Drain: a COPY yields one result, then nullptr.
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  if (!s.ok()) return s;
+  if (!ok) return Status::Unavailable("PostgreSQL COPY: sending data failed");
+  return rows;
+}
+
+void CopyBuffer::Sep() {
+  if (!row_start_) data_.push_back('\t');
+  row_start_ = false;
+}
+
+CopyBuffer& CopyBuffer::Text(std::string_view s) {
+  Sep();
+  for (char c : s) {
+    switch (c) {
+      case '\\': data_ += "\\\\"; break;
+      case '\t': data_ += "\\t"; break;
+      case '\n': data_ += "\\n"; break;
+      case '\r': data_ += "\\r"; break;
+      default: data_.push_back(c);
+    }
+  }
+  return *this;
+}
+
+CopyBuffer& CopyBuffer::Int(int64_t v) {
+  Sep();
+  data_ += std::to_string(v);
+  return *this;
+}
+
+CopyBuffer& CopyBuffer::OptInt(const std::optional<int64_t>& v) {
+  if (!v) return Null();
+  return Int(*v);
+}
+
+CopyBuffer& CopyBuffer::Bool(bool b) {
+  Sep();
+  data_.push_back(b ? 't' : 'f');
+  return *this;
+}
+
+CopyBuffer& CopyBuffer::Null() {
+  Sep();
+  data_ += "\\N";
+  return *this;
+}
+
+void CopyBuffer::EndRow() {
+  data_.push_back('\n');
+  row_start_ = true;
 }
 
 bool IsRetryableSqlState(std::string_view s) { return s == "40001" || s == "40P01"; }

@@ -78,6 +78,10 @@ class PgConnection {
   // distinct texts, further ones run unprepared.
   Result<PgResult> Query(const std::string& sql, const Params& params = {});
 
+  // Runs `copy_sql` ("COPY t (cols) FROM STDIN") and streams `data`, rows in
+  // COPY's text format (see CopyBuffer). Returns the rows copied.
+  Result<int64_t> CopyIn(const std::string& copy_sql, std::string_view data);
+
   // True once the connection is unusable (the pool then discards it).
   bool broken() const;
   // SQLSTATE of the last failed command ("" if none / not from the server).
@@ -148,6 +152,24 @@ std::string TextArray(const std::vector<std::optional<std::string>>& v);
 std::string IntArray(const std::vector<int64_t>& v);
 std::string IntArray(const std::vector<std::optional<int64_t>>& v);
 std::string BoolArray(const std::vector<bool>& v);
+
+// Builds COPY text-format data: fields separated by tabs, rows by newlines,
+// NULL as \N, and backslash, tab, newline and carriage return escaped.
+class CopyBuffer {
+ public:
+  CopyBuffer& Text(std::string_view s);
+  CopyBuffer& Int(int64_t v);
+  CopyBuffer& OptInt(const std::optional<int64_t>& v);
+  CopyBuffer& Bool(bool b);
+  CopyBuffer& Null();
+  void EndRow();
+  const std::string& data() const { return data_; }
+
+ private:
+  void Sep();
+  std::string data_;
+  bool row_start_ = true;
+};
 
 // Quotes an SQL identifier ("..." with embedded quotes doubled).
 std::string QuoteIdent(std::string_view ident);

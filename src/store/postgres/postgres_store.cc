@@ -810,91 +810,59 @@ class PostgresStore final : public Store {
     return rec;
   }
 
+  // Bulk insert of the batch's new versions with COPY (the fastest path into
+  // PostgreSQL): seqs are drawn from the store-wide sequence first, in input
+  // order, while the collection lock is held.
   Status InsertObjects(PgConnection& conn, int64_t ckey, const std::vector<NewObject>& objects,
                        const std::vector<size_t>& added, const std::vector<WriteOutcome>& out,
                        const std::unordered_map<int, const VersionRow*>& rows) {
-    const size_t n = added.size();
-    std::vector<std::string> id(n), type(n), spec(n), cbr(n), marks(n), js(n), org(n), user(n),
-        peer(n), groups(n), red(n), obs(n);
-    std::vector<int64_t> version(n), date_added(n), tlp(n);
-    std::vector<std::optional<int64_t>> created(n), modified(n), vfrom(n), vuntil(n);
-    std::vector<bool> revoked(n), anon(n), dflt(n), ls(n), first(n), last(n);
-    std::vector<std::string> ob_kind, ob_value, ob_id;
-    std::vector<int64_t> ob_version;
-    for (size_t k = 0; k < n; ++k) {
+    RAMPART_ASSIGN_OR_RETURN(
+        PgResult seqs, conn.Query("SELECT nextval('rampart_seq') FROM generate_series(1, $1)",
+                                  {I(static_cast<int64_t>(added.size()))}));
+    if (seqs.rows() != static_cast<int>(added.size())) {
+      return Status::Internal("PostgreSQL store: sequence returned too few values");
+    }
+    std::vector<int64_t> seq(added.size());
+    for (int i = 0; i < seqs.rows(); ++i) {
+      RAMPART_ASSIGN_OR_RETURN(seq[static_cast<size_t>(i)], seqs.Int(i, 0));
+    }
+    std::sort(seq.begin(), seq.end());
+    CopyBuffer obj, obs;
+    for (size_t k = 0; k < added.size(); ++k) {
       const size_t i = added[k];
       const NewObject& o = objects[i];
       const VersionRow& v = *rows.at(static_cast<int>(i));
-      id[k] = o.id;
-      version[k] = out[i].version;
-      date_added[k] = out[i].date_added;
-      type[k] = o.type;
-      spec[k] = o.spec_version;
-      created[k] = o.created;
-      modified[k] = o.modified;
-      cbr[k] = o.created_by_ref;
-      revoked[k] = o.revoked;
-      vfrom[k] = o.valid_from;
-      vuntil[k] = o.valid_until;
-      RAMPART_ASSIGN_OR_RETURN(marks[k], JsonStringArray(o.marking_refs));
-      js[k] = o.json;
-      org[k] = o.provenance.org_id;
-      user[k] = o.provenance.user_id;
-      peer[k] = o.provenance.source_peer;
-      anon[k] = o.provenance.anonymous;
-      RAMPART_ASSIGN_OR_RETURN(groups[k], JsonStringArray(o.provenance.sharing_groups));
-      RAMPART_ASSIGN_OR_RETURN(red[k], JsonStringArray(o.provenance.red_recipients));
-      tlp[k] = static_cast<int>(o.provenance.effective_tlp);
-      dflt[k] = o.provenance.default_marking_applied;
-      RAMPART_ASSIGN_OR_RETURN(obs[k], JsonObservables(o.observables));
-      ls[k] = v.new_latest_spec;
-      first[k] = v.new_is_first;
-      last[k] = v.new_is_last;
+      const Provenance& p = o.provenance;
+      RAMPART_ASSIGN_OR_RETURN(std::string marks, JsonStringArray(o.marking_refs));
+      RAMPART_ASSIGN_OR_RETURN(std::string groups, JsonStringArray(p.sharing_groups));
+      RAMPART_ASSIGN_OR_RETURN(std::string red, JsonStringArray(p.red_recipients));
+      RAMPART_ASSIGN_OR_RETURN(std::string observables, JsonObservables(o.observables));
+      obj.Int(seq[k]).Int(ckey).Text(o.id).Int(out[i].version).Int(out[i].date_added);
+      obj.Text(o.type).Text(o.spec_version).OptInt(o.created).OptInt(o.modified);
+      obj.Text(o.created_by_ref).Bool(o.revoked).OptInt(o.valid_from).OptInt(o.valid_until);
+      obj.Text(marks).Text(o.json).Text(p.org_id).Text(p.user_id).Text(p.source_peer);
+      obj.Bool(p.anonymous).Text(groups).Text(red).Int(static_cast<int>(p.effective_tlp));
+      obj.Bool(p.default_marking_applied).Text(observables);
+      obj.Bool(v.new_latest_spec).Bool(v.new_is_first).Bool(v.new_is_last);
+      obj.EndRow();
+      std::unordered_set<std::string> seen;
       for (const auto& ob : o.observables) {
-        ob_kind.push_back(ob.kind);
-        ob_value.push_back(ob.value);
-        ob_id.push_back(o.id);
-        ob_version.push_back(out[i].version);
+        if (!seen.insert(ob.kind + '\n' + ob.value).second) continue;
+        obs.Text(ob.kind).Text(ob.value).Int(seq[k]);
+        obs.EndRow();
       }
     }
-    // One statement for the whole batch; seq comes from the store-wide
-    // sequence, drawn in input order while the collection lock is held.
     RAMPART_RETURN_IF_ERROR(
-        conn.Query(
-                "INSERT INTO objects (seq, coll, id, version, date_added, type, spec_version, "
-                "created, modified, created_by_ref, revoked, valid_from, valid_until, "
-                "marking_refs, json, org_id, user_id, source_peer, anonymous, sharing_groups, "
-                "red_recipients, effective_tlp, default_marking_applied, observables, "
-                "latest_spec, is_first, is_last) "
-                "SELECT nextval('rampart_seq'), $1, u.id, u.version, u.date_added, u.type, "
-                "u.spec, u.created, u.modified, u.cbr, u.revoked, u.vfrom, u.vuntil, "
-                "u.marks::jsonb, u.js, u.org, u.usr, u.peer, u.anon, u.groups::jsonb, "
-                "u.red::jsonb, u.tlp, u.dflt, u.obs::jsonb, u.ls, u.first, u.last "
-                "FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], "
-                "$7::bigint[], $8::bigint[], $9::text[], $10::boolean[], $11::bigint[], "
-                "$12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], "
-                "$18::boolean[], $19::text[], $20::text[], $21::smallint[], $22::boolean[], "
-                "$23::text[], $24::boolean[], $25::boolean[], $26::boolean[]) WITH ORDINALITY "
-                "AS u(id, version, date_added, type, spec, created, modified, cbr, revoked, vfrom, "
-                "vuntil, marks, js, org, usr, peer, anon, groups, red, tlp, dflt, obs, ls, first, "
-                "last, ord) ORDER BY u.ord",
-                {I(ckey), TextArray(id), IntArray(version), IntArray(date_added), TextArray(type),
-                 TextArray(spec), IntArray(created), IntArray(modified), TextArray(cbr),
-                 BoolArray(revoked), IntArray(vfrom), IntArray(vuntil), TextArray(marks),
-                 TextArray(js), TextArray(org), TextArray(user), TextArray(peer), BoolArray(anon),
-                 TextArray(groups), TextArray(red), IntArray(tlp), BoolArray(dflt),
-                 TextArray(obs), BoolArray(ls), BoolArray(first), BoolArray(last)})
+        conn.CopyIn("COPY objects (seq, coll, id, version, date_added, type, spec_version, "
+                    "created, modified, created_by_ref, revoked, valid_from, valid_until, "
+                    "marking_refs, json, org_id, user_id, source_peer, anonymous, sharing_groups, "
+                    "red_recipients, effective_tlp, default_marking_applied, observables, "
+                    "latest_spec, is_first, is_last) FROM STDIN",
+                    obj.data())
             .status());
-    if (!ob_kind.empty()) {
+    if (!obs.data().empty()) {
       RAMPART_RETURN_IF_ERROR(
-          conn.Query("INSERT INTO observables (kind, value, object_seq) "
-                     "SELECT u.kind, u.value, o.seq FROM unnest($2::text[], $3::text[], "
-                     "$4::text[], $5::bigint[]) AS u(kind, value, id, version) "
-                     "JOIN objects o ON o.coll = $1 AND o.id = u.id AND o.version = u.version "
-                     "ON CONFLICT DO NOTHING",
-                     {I(ckey), TextArray(ob_kind), TextArray(ob_value), TextArray(ob_id),
-                      IntArray(ob_version)})
-              .status());
+          conn.CopyIn("COPY observables (kind, value, object_seq) FROM STDIN", obs.data()).status());
     }
     return Status::Ok();
   }

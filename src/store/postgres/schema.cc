@@ -35,7 +35,7 @@ CREATE TABLE collections (
 
 CREATE TABLE objects (
   seq                     bigint PRIMARY KEY,
-  coll                    integer NOT NULL REFERENCES collections (ckey),
+  coll                    integer NOT NULL,  -- collections.ckey (no FK: see the docs)
   id                      text COLLATE "C" NOT NULL,
   version                 bigint NOT NULL,
   date_added              bigint NOT NULL,
@@ -76,7 +76,7 @@ CREATE TABLE observables (
 
 CREATE TABLE tombstones (
   seq        bigint PRIMARY KEY,
-  coll       integer NOT NULL REFERENCES collections (ckey),
+  coll       integer NOT NULL,  -- collections.ckey
   id         text COLLATE "C" NOT NULL,
   version    bigint NOT NULL,
   deleted_at bigint NOT NULL
