@@ -1,6 +1,5 @@
 #include "ingest/ingest.h"
 
-#include <arpa/inet.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -14,6 +13,8 @@
 #include "auth/rampart_extension.h"
 #include "base/crypto.h"
 #include "base/time.h"
+#include "pattern/observables.h"
+#include "pattern/parser.h"
 #include "stix/markings.h"
 #include "stix/parser.h"
 #include "stix/sco_id.h"
@@ -31,36 +32,9 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string CanonicalIp(std::string_view kind, std::string_view value) {
-  std::string v(value);
-  std::string suffix;
-  if (size_t slash = v.find('/'); slash != std::string::npos) {
-    suffix = v.substr(slash);
-    v.resize(slash);
-  }
-  int af = kind == "ipv4-addr" ? AF_INET : AF_INET6;
-  unsigned char buf[16];
-  if (inet_pton(af, v.c_str(), buf) != 1) return Lower(value);
-  char text[INET6_ADDRSTRLEN];
-  if (!inet_ntop(af, buf, text, sizeof text)) return Lower(value);
-  return std::string(text) + suffix;
-}
-
 std::optional<store::Observable> Normalise(std::string_view kind, std::string_view value) {
   if (value.empty() || value.size() > 4096) return std::nullopt;
-  store::Observable o;
-  o.kind = std::string(kind);
-  if (kind == "ipv4-addr" || kind == "ipv6-addr") {
-    o.value = CanonicalIp(kind, value);
-  } else if (kind == "domain-name") {
-    o.value = Lower(value);
-    if (!o.value.empty() && o.value.back() == '.') o.value.pop_back();
-  } else if (kind == "email-addr" || kind.rfind("file:", 0) == 0) {
-    o.value = Lower(value);
-  } else {
-    o.value = std::string(value);
-  }
-  return o;
+  return store::Observable{std::string(kind), pattern::NormalizeObservable(kind, value)};
 }
 
 // Hash algorithm name (as in STIX `hashes`) -> observable kind.
@@ -75,75 +49,13 @@ std::optional<std::string_view> HashKind(std::string_view algo) {
   return std::nullopt;
 }
 
-// Equality comparisons `<type>:<path> = '<literal>'` in a STIX pattern whose
-// object path names an indexed observable kind. NOT-comparisons are skipped.
+// Positive equality comparisons in a STIX pattern (pattern/observables.h).
 void PatternObservables(std::string_view pat, std::vector<store::Observable>& out) {
-  static constexpr std::string_view kTypes[] = {"ipv4-addr:value", "ipv6-addr:value",
-                                                "domain-name:value", "url:value",
-                                                "email-addr:value", "file:hashes."};
-  size_t i = 0;
-  while (i < pat.size()) {
-    size_t best = std::string_view::npos;
-    std::string_view which;
-    for (std::string_view t : kTypes) {
-      size_t p = pat.find(t, i);
-      if (p < best) {
-        best = p;
-        which = t;
-      }
-    }
-    if (best == std::string_view::npos) return;
-    // Must start a token (not "x-ipv4-addr:value").
-    if (best > 0 && (std::isalnum(static_cast<unsigned char>(pat[best - 1])) ||
-                     pat[best - 1] == '-' || pat[best - 1] == '_')) {
-      i = best + 1;
-      continue;
-    }
-    size_t j = best + which.size();
-    std::string kind;
-    if (which == "file:hashes.") {
-      size_t start = j;
-      if (j < pat.size() && pat[j] == '\'') {
-        size_t close = pat.find('\'', j + 1);
-        if (close == std::string_view::npos) return;
-        j = close + 1;
-      } else {
-        while (j < pat.size() && (std::isalnum(static_cast<unsigned char>(pat[j])) || pat[j] == '-' || pat[j] == '_')) ++j;
-      }
-      auto k = HashKind(pat.substr(start, j - start));
-      if (!k) {
-        i = j;
-        continue;
-      }
-      kind = std::string(*k);
-    } else {
-      kind = std::string(which.substr(0, which.find(':')));
-    }
-    while (j < pat.size() && std::isspace(static_cast<unsigned char>(pat[j]))) ++j;
-    if (j + 1 < pat.size() && pat[j] == '=' ) {
-      ++j;
-      while (j < pat.size() && std::isspace(static_cast<unsigned char>(pat[j]))) ++j;
-      if (j < pat.size() && pat[j] == '\'') {
-        std::string lit;
-        size_t k = j + 1;
-        bool closed = false;
-        for (; k < pat.size(); ++k) {
-          if (pat[k] == '\\' && k + 1 < pat.size()) {
-            lit += pat[++k];
-          } else if (pat[k] == '\'') {
-            closed = true;
-            break;
-          } else {
-            lit += pat[k];
-          }
-        }
-        if (!closed) return;
-        if (auto o = Normalise(kind, lit)) out.push_back(std::move(*o));
-        i = k + 1;
-        continue;
-      }
-    }
-    i = j;
+  pattern::ParseLimits limits;
+  Result<pattern::Pattern> parsed = pattern::ParsePattern(pat, limits);
+  if (!parsed.ok()) return;  // the stix validator decides about bad patterns
+  for (auto& [kind, value] : pattern::ExtractObservables(*parsed)) {
+    out.push_back(store::Observable{std::move(kind), std::move(value)});
   }
 }
 
@@ -219,6 +131,7 @@ struct TopLevel {
   std::string_view array;                  // the raw array to hand to the parser ("" = body)
   std::string extensions;                  // raw "extensions" of bundle/envelope
   bool single = false;
+  bool bundle = false;  // type "bundle": the parser sees the whole body
 };
 
 // Splits the body into its objects without validating them (the stix parser
@@ -293,8 +206,9 @@ Result<TopLevel> ScanTopLevel(const simdjson::padded_string& body, size_t max_ob
     t.elements.push_back(std::string_view(body.data(), body.size()));
     return t;
   }
+  t.bundle = top_type == "bundle";
   if (!has_objects) {
-    if (top_type == "bundle") return t;  // an empty bundle
+    if (t.bundle) return t;  // an empty bundle
     return Status::InvalidArgument("request body must be a STIX bundle, a TAXII envelope or a STIX object");
   }
   simdjson::padded_string arr_copy(t.array);
@@ -451,7 +365,9 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
   po.accept_20 = options.accept_20;
   po.max_bytes = options.max_bytes;
   po.max_objects = options.max_objects;
-  std::string_view to_parse = top.single || top.array.empty() ? body : top.array;
+  // A bundle goes whole (its own spec_version matters to the parser); a
+  // TAXII envelope's objects go as a bare array.
+  std::string_view to_parse = top.single || top.bundle || top.array.empty() ? body : top.array;
   IngestReport report;
   if (!top.single && top.array.empty() && top.elements.empty()) return report;  // empty
   RAMPART_ASSIGN_OR_RETURN(stix::ParseResult parsed, stix::ParseBundleOrObject(to_parse, po));
@@ -460,6 +376,16 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
   std::map<long, std::vector<const stix::ValidationError*>> errors_at;
   std::vector<const stix::ValidationError*> unplaced;
   for (const auto& e : parsed.errors) {
+    if (top.bundle && e.path.rfind("$.objects[", 0) != 0) {
+      // About the bundle itself. Its "extensions" carrying only the Rampart
+      // extension is our documented convention (consumed above); anything
+      // else wrong with the bundle rejects the request.
+      if (e.path.rfind("$.extensions", 0) == 0 && bundle_req.present) {
+        Json ext = Json::parse(top.extensions, nullptr, false);
+        if (ext.is_object() && ext.size() == 1) continue;
+      }
+      return Status::InvalidArgument("invalid bundle: " + stix::FormatError(e));
+    }
     long idx = top.single ? 0 : ErrorIndex(e.path);
     if (idx >= 0 && static_cast<size_t>(idx) < top.elements.size()) {
       errors_at[idx].push_back(&e);
