@@ -40,7 +40,7 @@ store::AuditEntry ReadAuditEntry(const Principal& p, std::string_view collection
                     {"tlp", std::string(TlpShort(o->provenance.effective_tlp))}});
   }
   d["objects"] = std::move(list);
-  return store::AuditEntry{AuditActor(p), "objects.read", std::string(collection_id), d.dump()};
+  return store::AuditEntry{AuditActor(p), "objects.read", std::string(collection_id), d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 store::AuditEntry ReadAuditEntry(const Principal& p, std::string_view collection_id,
@@ -49,7 +49,7 @@ store::AuditEntry ReadAuditEntry(const Principal& p, std::string_view collection
   nlohmann::json list = nlohmann::json::array();
   for (const auto& id : ids) list.push_back({{"id", id}});
   d["objects"] = std::move(list);
-  return store::AuditEntry{AuditActor(p), "objects.read", std::string(collection_id), d.dump()};
+  return store::AuditEntry{AuditActor(p), "objects.read", std::string(collection_id), d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 }  // namespace rampart::auth

@@ -25,7 +25,7 @@ store::WriteOptions Audited(std::string_view actor, std::string_view action,
                             std::string_view target, nlohmann::json detail) {
   store::WriteOptions w;
   w.audit = store::AuditEntry{std::string(actor), std::string(action), std::string(target),
-                              detail.dump()};
+                              detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   return w;
 }
 

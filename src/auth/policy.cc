@@ -335,7 +335,7 @@ std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
       }
     }
     if (!redact.empty()) {
-      const std::string type = j.value("type", "");
+      const std::string type = j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>() : "";
       for (std::string_view req : RequiredProperties(type)) {
         if (redact.count(std::string(req))) return std::nullopt;  // would break the object
       }
@@ -347,7 +347,9 @@ std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
         if (sel == m.end() || !sel->is_array()) continue;
         nlohmann::ordered_json left = nlohmann::ordered_json::array();
         for (const auto& x : *sel) {
-          if (!redact.count(std::string(SelectorRoot(x.get<std::string>())))) left.push_back(x);
+          if (!x.is_string() || !redact.count(std::string(SelectorRoot(x.get<std::string>())))) {
+            left.push_back(x);
+          }
         }
         if (left.empty()) continue;
         m["selectors"] = std::move(left);
@@ -360,7 +362,7 @@ std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
       }
     }
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
