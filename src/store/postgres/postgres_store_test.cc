@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "base/crypto.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/postgres_test_util.h"
@@ -278,16 +279,19 @@ TEST(PostgresStoreTest, HostileTextFailsPerObject) {
 
 TEST(PostgresStoreTest, SurvivesServerKillingItsConnections) {
   RAMPART_REQUIRE_POSTGRES();
-  std::string schema;
-  auto s = OpenFreshStore({}, &schema);
-  ASSERT_TRUE(s.ok());
+  // Its own application_name, so only this store's backends are killed
+  // (other tests may share the server).
+  const std::string app = "rt_kill_" + HexEncode(RandomBytes(4));
+  auto s = OpenFreshStore({}, nullptr, TestUrlWith("application_name", app));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
   Store& st = **s;
   ASSERT_TRUE(st.CreateCollection(Coll(kC1)).ok());
   ASSERT_TRUE(st.AddObjects(kC1, {Obj("indicator", 1, kT0)}).ok());
-  // Terminate every backend of this store (application_name = rampart).
   RawConn raw("");
-  raw.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-           "'rampart' AND pid <> pg_backend_pid()");
+  EXPECT_NE(raw.Exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {app}),
+            "0");
+  raw.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+           {app});
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   // Reads and writes recover on fresh connections (a dead idle connection
   // is detected and replaced; nothing is acknowledged twice).

@@ -48,14 +48,20 @@ std::string NewSchemaName() {
          HexEncode(RandomBytes(4));
 }
 
-Result<std::unique_ptr<Store>> OpenFreshStore(PostgresOptions options, std::string* schema_out) {
+std::string TestUrlWith(const std::string& key, const std::string& value) {
+  std::string u = TestUrl();
+  return u + (u.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+}
+
+Result<std::unique_ptr<Store>> OpenFreshStore(PostgresOptions options, std::string* schema_out,
+                                              const std::string& url) {
   options.schema = NewSchemaName();
   {
     std::lock_guard<std::mutex> l(g_mu);
     CreatedSchemas().push_back(options.schema);
   }
   if (schema_out) *schema_out = options.schema;
-  return OpenPostgresStore(TestUrl(), options);
+  return OpenPostgresStore(url.empty() ? TestUrl() : url, options);
 }
 
 void DropSchema(const std::string& schema) {

@@ -27,8 +27,13 @@ std::string NewSchemaName();
 
 // Opens a store on a fresh schema of the test server (created and recorded
 // for cleanup). `options.schema` is overwritten.
+// `url` defaults to TestUrl().
 Result<std::unique_ptr<Store>> OpenFreshStore(PostgresOptions options = {},
-                                              std::string* schema_out = nullptr);
+                                              std::string* schema_out = nullptr,
+                                              const std::string& url = "");
+
+// TestUrl() with one more URI query parameter `key=value`.
+std::string TestUrlWith(const std::string& key, const std::string& value);
 
 // Drops `schema` (CASCADE) on the test server.
 void DropSchema(const std::string& schema);
