@@ -19,6 +19,8 @@ inline constexpr int kExitNegative = 1;
 inline constexpr int kExitUsage = 2;
 
 // One line per subcommand, kept in the order of `rampart --help`.
+void AddBackupCommand(CLI::App& app, int& exit_code);
+void AddRestoreCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rampart::cli
 

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = rampart::cli::kExitOk;
   // Subcommands (keep in the order of `rampart --help`):
+  rampart::cli::AddBackupCommand(app, exit_code);
+  rampart::cli::AddRestoreCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

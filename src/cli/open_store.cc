@@ -1,0 +1,52 @@
+// The one place that names a concrete store backend (see open_store.h).
+// Modelled on Redis's ae.c backend selection: the choice is explicit, here.
+#include "cli/open_store.h"
+
+#include <CLI/CLI.hpp>
+
+#include "store/sqlite/sqlite_store.h"
+
+#if RAMPART_WITH_POSTGRES
+#if __has_include("store/postgres/postgres_store.h")
+#include "store/postgres/postgres_store.h"
+#define RAMPART_HAVE_POSTGRES_STORE 1
+#endif
+#endif
+
+namespace rampart::cli {
+
+void AddStoreOptions(CLI::App* cmd, StoreOptions* o) {
+  cmd->add_option("--store", o->store,
+                  "Intel store: sqlite:DIR or postgres://... (default " + std::string(kDefaultStore) +
+                      ")");
+  cmd->add_option("--data", o->data, "Data directory; short for --store sqlite:DIR");
+}
+
+std::string EffectiveStoreSpec(const StoreOptions& o) {
+  if (!o.data.empty()) return "sqlite:" + o.data;
+  if (!o.store.empty()) return o.store;
+  return kDefaultStore;
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const StoreOptions& o) {
+  if (!o.data.empty() && !o.store.empty() && o.store != "sqlite:" + o.data) {
+    return Status::InvalidArgument("give either --store or --data, not both");
+  }
+  std::string spec = EffectiveStoreSpec(o);
+  if (spec.rfind("sqlite:", 0) == 0) {
+    std::string dir = spec.substr(7);
+    if (dir.empty()) return Status::InvalidArgument("--store sqlite: needs a directory (sqlite:DIR)");
+    return store::OpenSqliteStore(dir);
+  }
+  if (spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0) {
+#if RAMPART_HAVE_POSTGRES_STORE
+    return store::postgres::OpenPostgresStore(spec, store::postgres::PostgresOptions{});
+#else
+    return Status::Unsupported("this rampart was built without PostgreSQL support");
+#endif
+  }
+  return Status::InvalidArgument("unknown store '" + spec +
+                                 "': use sqlite:DIR or postgres://user@host/db");
+}
+
+}  // namespace rampart::cli
