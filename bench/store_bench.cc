@@ -1,0 +1,240 @@
+// SQLite store benchmark (issue 3, point 8): durable ingest in 1,000-object
+// bundles while one collection grows, a page of 100 at page 1 vs page 10,000,
+// and memory. Google Benchmark; run by hand, never in CTest. Figures and the
+// exact commands are in BENCHMARKS.md ("Store — SQLite").
+//
+//   RAMPART_BENCH_OBJECTS=1000000 RAMPART_BENCH_DIR=/var/tmp/rsb \
+//     build/bench/rampart_store_bench --benchmark_counters_tabular=true
+//
+// Ingest per bundle = parse + validate the bundle's JSON with the stix
+// module, build the store's NewObjects (observables from the generator), and
+// one AddObjects call: one transaction, WAL + synchronous=FULL (fsynced before
+// it returns). Generating the JSON text is outside the timer. The data
+// directory is on the file system of RAMPART_BENCH_DIR (default /var/tmp, a
+// real disk; not tmpfs) and removed at the end unless RAMPART_BENCH_KEEP=1.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/crypto.h"
+#include "stix/parser.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using namespace rampart::store;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+long EnvLong(const char* name, long def) {
+  const char* v = getenv(name);
+  return v && *v ? atol(v) : def;
+}
+
+constexpr int kBundle = 1000;
+constexpr size_t kPageSize = 100;
+
+// One bundle of `n` indicators, ids and values derived from `start`.
+std::string MakeBundle(long start, int n, const std::string& run) {
+  std::string out = "{\"type\":\"bundle\",\"id\":\"bundle--" + rampart::RandomUuid() + "\",\"objects\":[";
+  char buf[1024];
+  for (int i = 0; i < n; ++i) {
+    long k = start + i;
+    snprintf(buf, sizeof buf,
+             "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+             "\"id\":\"indicator--%s-%04lx-4%03lx-8%03lx-%012lx\","
+             "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+             "\"name\":\"bench indicator %ld\",\"indicator_types\":[\"malicious-activity\"],"
+             "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
+             "\"valid_from\":\"2024-01-01T00:00:00Z\","
+             "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
+             i ? "," : "", run.c_str(), (k >> 48) & 0xffff, (k >> 36) & 0xfff, (k >> 24) & 0xfff,
+             k & 0xffffffffffffL, k, (k >> 16) & 255, (k >> 8) & 255, k & 255);
+    out += buf;
+  }
+  out += "]}";
+  return out;
+}
+
+long RssKiB(const char* field) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(field, 0) == 0) return atol(line.c_str() + strlen(field) + 1);
+  }
+  return -1;
+}
+
+// The store and collection every benchmark shares, filled once.
+struct World {
+  std::string dir;
+  std::unique_ptr<Store> store;
+  std::string cid = "bench-collection";
+  long objects = 0;
+  bool filled = false;
+  // Filled by Fill():
+  double busy_s = 0, parse_s = 0, store_s = 0, slowest_window = 1e18;
+  std::string cursor_before_page_10000;
+  long target_page = 0;
+
+  static World& Get() {
+    static World w;
+    return w;
+  }
+
+  World() {
+    objects = EnvLong("RAMPART_BENCH_OBJECTS", 1000000);
+    const char* base = getenv("RAMPART_BENCH_DIR");
+    dir = std::string(base && *base ? base : "/var/tmp") + "/rampart-store-bench-" +
+          std::to_string(getpid());
+    auto s = OpenSqliteStore(dir);
+    if (!s.ok()) {
+      fprintf(stderr, "open %s: %s\n", dir.c_str(), s.status().ToString().c_str());
+      exit(2);
+    }
+    store = std::move(*s);
+    Collection c;
+    c.id = cid;
+    c.title = "bench";
+    if (!store->CreateCollection(c).ok()) exit(2);
+  }
+  ~World() {
+    store.reset();
+    if (EnvLong("RAMPART_BENCH_KEEP", 0) == 0) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  }
+
+  void Fill() {
+    if (filled) return;
+    filled = true;
+    const std::string run = rampart::HexEncode(rampart::RandomBytes(4));
+    const long window = std::max<long>(objects / 10, kBundle);
+    long done = 0, window_start = 0;
+    double window_busy = 0;
+    fprintf(stderr, "store_bench: %ld objects in bundles of %d into %s\n", objects, kBundle,
+            dir.c_str());
+    while (done < objects) {
+      int n = static_cast<int>(std::min<long>(kBundle, objects - done));
+      std::string body = MakeBundle(done, n, run);
+      auto t0 = Clock::now();
+      auto parsed = rampart::stix::ParseBundleOrObject(body);
+      if (!parsed.ok() || parsed->objects.size() != static_cast<size_t>(n)) {
+        fprintf(stderr, "parse failed: %s\n", parsed.status().ToString().c_str());
+        exit(1);
+      }
+      std::vector<NewObject> objs;
+      objs.reserve(parsed->objects.size());
+      for (size_t i = 0; i < parsed->objects.size(); ++i) {
+        auto& p = parsed->objects[i];
+        NewObject o;
+        o.id = p.id;
+        o.type = p.type;
+        o.spec_version = p.spec_version;
+        o.created = p.created;
+        o.modified = p.modified;
+        o.created_by_ref = p.created_by_ref;
+        o.revoked = p.revoked;
+        o.valid_from = p.valid_from;
+        o.valid_until = p.valid_until;
+        o.marking_refs = p.object_marking_refs;
+        o.json = std::move(p.json);
+        o.provenance.effective_tlp = rampart::stix::Tlp::kGreen;
+        long k = done + static_cast<long>(i);
+        o.observables = {{"ipv4-addr", "10." + std::to_string(k >> 16 & 255) + "." +
+                                           std::to_string(k >> 8 & 255) + "." +
+                                           std::to_string(k & 255)}};
+        objs.push_back(std::move(o));
+      }
+      auto t1 = Clock::now();
+      auto r = store->AddObjects(cid, objs);
+      auto t2 = Clock::now();
+      if (!r.ok()) {
+        fprintf(stderr, "AddObjects: %s\n", r.status().ToString().c_str());
+        exit(1);
+      }
+      double dt = std::chrono::duration<double>(t2 - t0).count();
+      parse_s += std::chrono::duration<double>(t1 - t0).count();
+      store_s += std::chrono::duration<double>(t2 - t1).count();
+      busy_s += dt;
+      window_busy += dt;
+      done += n;
+      if (done - window_start >= window || done == objects) {
+        double rate = (done - window_start) / window_busy;
+        slowest_window = std::min(slowest_window, rate);
+        fprintf(stderr, "  %8ld objects  window %8.0f obj/s  cumulative %8.0f obj/s  RSS %ld MiB\n",
+                done, rate, done / busy_s, RssKiB("VmRSS") / 1024);
+        window_start = done;
+        window_busy = 0;
+      }
+    }
+    // The cursor that starts page 10,000 (or the last full page).
+    target_page = std::min<long>(10000, objects / static_cast<long>(kPageSize));
+    ObjectQuery q;
+    q.collection_id = cid;
+    q.limit = kPageSize;
+    for (long p = 1; p < target_page; ++p) {
+      auto r = store->QueryObjects(q);
+      if (!r.ok() || !r->more) {
+        fprintf(stderr, "paging stopped at page %ld\n", p);
+        exit(1);
+      }
+      q.cursor = r->next;
+    }
+    cursor_before_page_10000 = q.cursor;
+  }
+};
+
+void BM_DurableIngest(benchmark::State& state) {
+  World& w = World::Get();
+  for (auto _ : state) w.Fill();
+  state.counters["objects"] = static_cast<double>(w.objects);
+  state.counters["obj_per_s"] = w.objects / w.busy_s;
+  state.counters["slowest_window_obj_per_s"] = w.slowest_window;
+  state.counters["parse_s"] = w.parse_s;
+  state.counters["store_s"] = w.store_s;
+  state.counters["rss_MiB"] = RssKiB("VmRSS") / 1024.0;
+  state.counters["peak_rss_MiB"] = RssKiB("VmHWM") / 1024.0;
+  std::error_code ec;
+  state.counters["db_MiB"] =
+      static_cast<double>(fs::file_size(fs::path(w.dir) / kSqliteDbFileName, ec)) / (1 << 20);
+}
+BENCHMARK(BM_DurableIngest)->Iterations(1)->Unit(benchmark::kSecond);
+
+void Page(benchmark::State& state, bool deep) {
+  World& w = World::Get();
+  w.Fill();
+  ObjectQuery q;
+  q.collection_id = w.cid;
+  q.limit = kPageSize;
+  if (deep) q.cursor = w.cursor_before_page_10000;
+  for (auto _ : state) {
+    auto r = w.store->QueryObjects(q);
+    if (!r.ok() || r->objects.size() != kPageSize) {
+      state.SkipWithError("page query failed");
+      break;
+    }
+    benchmark::DoNotOptimize(r->objects.data());
+  }
+  state.counters["page"] = deep ? static_cast<double>(w.target_page) : 1;
+}
+void BM_PageFirst(benchmark::State& state) { Page(state, false); }
+void BM_PageDeep(benchmark::State& state) { Page(state, true); }
+BENCHMARK(BM_PageFirst)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PageDeep)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PageFirst)->Unit(benchmark::kMicrosecond)->Name("BM_PageFirst/again");
+
+}  // namespace
+
+BENCHMARK_MAIN();
