@@ -21,6 +21,7 @@ inline constexpr int kExitUsage = 2;
 // One line per subcommand, kept in the order of `rampart --help`.
 void AddBackupCommand(CLI::App& app, int& exit_code);
 void AddRestoreCommand(CLI::App& app, int& exit_code);
+void AddValidateCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rampart::cli
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   // Subcommands (keep in the order of `rampart --help`):
   rampart::cli::AddBackupCommand(app, exit_code);
   rampart::cli::AddRestoreCommand(app, exit_code);
+  rampart::cli::AddValidateCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

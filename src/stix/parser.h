@@ -33,9 +33,15 @@ struct ParseOptions {
   // 2.1. When false, STIX 2.0 objects are validated by the 2.0 rules and
   // returned with is_stix20 = true.
   bool upgrade_20 = false;
-  // When false, STIX 2.0 objects are rejected (rule "stix20-not-accepted")
-  // unless upgrade_20 is set.
+  // Objects without spec_version that are not SCOs are STIX 2.0 when true.
+  // When false they are rejected (rule "stix20-not-accepted") unless
+  // upgrade_20 is set -- except objects explicitly marked 2.0 (spec_version
+  // "2.0" on the object, or in a bundle with spec_version "2.0"), which are
+  // always validated as 2.0.
   bool accept_20 = true;
+  // SHOULD-level rule names (ValidationError::rule) to skip entirely, like
+  // stix2-validator's --disable. MUST rules cannot be disabled.
+  std::vector<std::string> disabled_should_rules;
 
   // Limits (hostile input). Exceeding max_bytes or max_depth fails the whole
   // document with ResourceExhausted; an over-long string fails its object.

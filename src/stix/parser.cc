@@ -1,0 +1,412 @@
+// Document-level parsing: JSON (simdjson DOM), bundles/objects/arrays, the
+// exact bytes of each object, STIX 2.0 detection and upgrade, limits.
+#include "stix/parser.h"
+
+#include <simdjson.h>
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "stix/internal/validate.h"
+
+namespace rampart::stix {
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+// ---- Exact byte spans of the elements of the top-level "objects" array ----
+// Runs only on text simdjson has already validated, so it needs to know just
+// enough JSON to skip values: strings (with escapes) and bracket nesting.
+class SpanScanner {
+ public:
+  explicit SpanScanner(std::string_view s) : s_(s) {}
+
+  // Spans of the elements of the first top-level "objects" member whose key
+  // is written without escapes. False if not found.
+  bool ObjectsSpans(std::vector<std::string_view>* spans) {
+    Ws();
+    if (!Eat('{')) return false;
+    while (true) {
+      Ws();
+      if (Peek() != '"') return false;
+      size_t kstart = i_ + 1;
+      SkipString();
+      std::string_view key = s_.substr(kstart, i_ - 1 - kstart);
+      Ws();
+      if (!Eat(':')) return false;
+      Ws();
+      if (key == "objects" && Peek() == '[') {
+        ++i_;
+        Ws();
+        if (Peek() == ']') return true;
+        while (true) {
+          Ws();
+          size_t start = i_;
+          SkipValue();
+          spans->push_back(s_.substr(start, i_ - start));
+          Ws();
+          if (Eat(']')) return true;
+          if (!Eat(',')) return false;
+        }
+      }
+      SkipValue();
+      Ws();
+      if (Eat('}')) return false;
+      if (!Eat(',')) return false;
+    }
+  }
+
+  // Spans of the elements of a top-level array.
+  bool ArraySpans(std::vector<std::string_view>* spans) {
+    Ws();
+    if (!Eat('[')) return false;
+    Ws();
+    if (Eat(']')) return true;
+    while (true) {
+      Ws();
+      size_t start = i_;
+      SkipValue();
+      spans->push_back(s_.substr(start, i_ - start));
+      Ws();
+      if (Eat(']')) return true;
+      if (!Eat(',')) return false;
+    }
+  }
+
+  // The document trimmed of surrounding whitespace.
+  std::string_view Trimmed() {
+    size_t b = 0, e = s_.size();
+    while (b < e && IsWs(s_[b])) ++b;
+    while (e > b && IsWs(s_[e - 1])) --e;
+    return s_.substr(b, e - b);
+  }
+
+ private:
+  static bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+  char Peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  bool Eat(char c) {
+    if (Peek() != c) return false;
+    ++i_;
+    return true;
+  }
+  void Ws() {
+    while (i_ < s_.size() && IsWs(s_[i_])) ++i_;
+  }
+  void SkipString() {  // at '"'
+    ++i_;
+    while (i_ < s_.size()) {
+      char c = s_[i_++];
+      if (c == '\\') ++i_;
+      else if (c == '"') return;
+    }
+  }
+  void SkipValue() {
+    char c = Peek();
+    if (c == '"') {
+      SkipString();
+      return;
+    }
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (i_ < s_.size()) {
+        char d = s_[i_];
+        if (d == '"') {
+          SkipString();
+          continue;
+        }
+        ++i_;
+        if (d == '{' || d == '[') ++depth;
+        else if ((d == '}' || d == ']') && --depth == 0) return;
+      }
+      return;
+    }
+    while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' && !IsWs(s_[i_])) ++i_;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// ---- STIX 2.0 -> 2.1 upgrade ----
+// The changes that matter for a 2.1 consumer: spec_version, the 2.0 `labels`
+// that became typed open vocabularies, indicator pattern_type and malware
+// is_family. Everything else is carried over unchanged.
+Result<std::string> UpgradeTo21(std::string_view raw) {
+  nlohmann::ordered_json in;
+  try {
+    in = nlohmann::ordered_json::parse(raw);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("cannot re-read object for upgrade: ") + e.what());
+  }
+  if (!in.is_object()) return Status::InvalidArgument("not an object");
+  std::string type = in.value("type", "");
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  static const std::pair<const char*, const char*> kLabelMoves[] = {
+      {"indicator", "indicator_types"}, {"malware", "malware_types"},        {"report", "report_types"},
+      {"threat-actor", "threat_actor_types"}, {"tool", "tool_types"}, {"infrastructure", "infrastructure_types"}};
+  const char* labels_to = nullptr;
+  for (const auto& [t, to] : kLabelMoves) {
+    if (type == t) labels_to = to;
+  }
+  for (auto it = in.begin(); it != in.end(); ++it) {
+    if (it.key() == "spec_version") continue;
+    if (labels_to != nullptr && it.key() == "labels") {
+      out[labels_to] = it.value();
+      continue;
+    }
+    out[it.key()] = it.value();
+    if (it.key() == "type") out["spec_version"] = "2.1";
+  }
+  if (!out.contains("spec_version")) out["spec_version"] = "2.1";
+  if (type == "indicator" && !out.contains("pattern_type")) out["pattern_type"] = "stix";
+  if (type == "malware" && !out.contains("is_family")) out["is_family"] = true;
+  return out.dump();
+}
+
+bool HasLongString(element e, size_t max, size_t depth) {
+  switch (e.type()) {
+    case element_type::STRING:
+      return e.get_string().value_unsafe().size() > max;
+    case element_type::ARRAY:
+      for (element c : simdjson::dom::array(e.get_array().value_unsafe())) {
+        if (HasLongString(c, max, depth + 1)) return true;
+      }
+      return false;
+    case element_type::OBJECT:
+      for (auto f : simdjson::dom::object(e.get_object().value_unsafe())) {
+        if (f.key.size() > max || HasLongString(f.value, max, depth + 1)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+struct DocState {
+  const ParseOptions& options;
+  ParseResult* result;
+  bool bundle_is_20 = false;
+};
+
+void HandleObject(DocState& st, element el, std::string_view raw, const std::string& path) {
+  ParseResult& res = *st.result;
+  ++res.objects_seen;
+  object obj;
+  if (el.get_object().get(obj)) {
+    res.errors.push_back({"", path, "not-an-object", "each entry must be a STIX object (a JSON object)"});
+    return;
+  }
+  if (st.options.max_string < raw.size() && HasLongString(el, st.options.max_string, 0)) {
+    std::string id;
+    element e;
+    std::string_view sv;
+    if (!obj.at_key("id").get(e) && !e.get_string().get(sv)) id = std::string(sv.substr(0, 300));
+    res.errors.push_back({id, path, "string-too-long",
+                          "a string is longer than the limit of " + std::to_string(st.options.max_string) + " bytes"});
+    return;
+  }
+  // STIX 2.0: no spec_version on an object that is not an SCO (SCOs were
+  // never top-level in 2.0, and are spec_version-optional in 2.1).
+  element e;
+  std::string_view sv, type;
+  bool has_sv = !obj.at_key("spec_version").get(e);
+  if (has_sv) if (e.get_string().get(sv)) {}
+  if (!obj.at_key("type").get(e)) if (e.get_string().get(type)) {}
+  bool is_sco = internal::KindOfType(type) == ObjectKind::kSco;
+  bool is_20 = (has_sv && sv == "2.0") || (!has_sv && !is_sco && !type.empty());
+  if (!has_sv && !is_sco && internal::KindOfType(type) == ObjectKind::kCustom) {
+    // A custom object without spec_version: 2.0 unless it declares a 2.1
+    // new-sco extension (then it is an SCO, for which spec_version is optional).
+    object ex;
+    if (!obj.at_key("extensions").get(e) && !e.get_object().get(ex)) {
+      for (auto f : ex) {
+        object body;
+        element t;
+        std::string_view et;
+        if (!f.value.get_object().get(body) && !body.at_key("extension_type").get(t) &&
+            !t.get_string().get(et) && et == "new-sco") {
+          is_20 = false;
+        }
+      }
+    }
+  }
+  // Marked 2.0 (spec_version "2.0" on the object, or an unmarked object in a
+  // bundle with spec_version "2.0") is always validated as 2.0.
+  bool explicit_20 = (has_sv && sv == "2.0") || (!has_sv && st.bundle_is_20 && !is_sco);
+  ParsedObject out;
+  std::vector<ValidationError> errs;
+  if (is_20 && st.options.upgrade_20) {
+    auto up = UpgradeTo21(raw);
+    if (!up.ok()) {
+      res.errors.push_back({"", path, "upgrade", std::string(up.error().message())});
+      return;
+    }
+    simdjson::dom::parser p2;
+    element up_el;
+    object up_obj;
+    if (p2.parse(*up).get(up_el) || up_el.get_object().get(up_obj)) {
+      res.errors.push_back({"", path, "upgrade", "upgraded object did not re-parse"});
+      return;
+    }
+    internal::ValidateObject(up_obj, path, internal::SpecVersion::k21, st.options, &out, &errs, &res.warnings);
+    out.json = std::move(*up);
+  } else if (is_20 && !explicit_20 && !st.options.accept_20) {
+    std::string id;
+    std::string_view idv;
+    if (!obj.at_key("id").get(e) && !e.get_string().get(idv)) id = std::string(idv.substr(0, 300));
+    res.errors.push_back({id, path + ".spec_version", "stix20-not-accepted",
+                          "object has no spec_version (STIX 2.0); STIX 2.1 objects need spec_version \"2.1\" "
+                          "(use --upgrade to convert 2.0 input)"});
+    return;
+  } else {
+    internal::ValidateObject(obj, path, is_20 ? internal::SpecVersion::k20 : internal::SpecVersion::k21,
+                             st.options, &out, &errs, &res.warnings);
+    out.json = std::string(raw);
+  }
+  if (!errs.empty()) {
+    for (auto& x : errs) res.errors.push_back(std::move(x));
+    return;
+  }
+  res.objects.push_back(std::move(out));
+}
+
+}  // namespace
+
+std::string_view ObjectKindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kSdo: return "sdo";
+    case ObjectKind::kSro: return "sro";
+    case ObjectKind::kSco: return "sco";
+    case ObjectKind::kMeta: return "meta";
+    case ObjectKind::kCustom: return "custom";
+  }
+  return "custom";
+}
+
+std::string FormatError(const ValidationError& e) {
+  return (e.object_id.empty() ? std::string("-") : e.object_id) + ": " + e.path + ": " + e.rule + ": " + e.message;
+}
+
+Result<ParseResult> ParseBundleOrObject(std::string_view json, const ParseOptions& options) {
+  if (json.size() > options.max_bytes) {
+    return Status::ResourceExhausted("document is " + std::to_string(json.size()) + " bytes, over the limit of " +
+                                     std::to_string(options.max_bytes));
+  }
+  simdjson::dom::parser parser;
+  if (auto err = parser.allocate(json.size() + 64, options.max_depth); err) {
+    return Status::ResourceExhausted(std::string("cannot allocate parser: ") + simdjson::error_message(err));
+  }
+  element root;
+  if (auto err = parser.parse(json.data(), json.size()).get(root); err) {
+    if (err == simdjson::DEPTH_ERROR) {
+      return Status::ResourceExhausted("JSON nesting is deeper than the limit of " +
+                                       std::to_string(options.max_depth));
+    }
+    if (err == simdjson::EMPTY) return Status::InvalidArgument("empty document: expected a STIX bundle or object");
+    return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(err));
+  }
+  ParseResult res;
+  DocState st{options, &res};
+  SpanScanner scanner(json);
+
+  auto run_list = [&](array arr, const std::string& prefix, bool from_bundle) -> Status {
+    if (arr.size() > options.max_objects) {
+      return Status::ResourceExhausted("document has " + std::to_string(arr.size()) + " objects, over the limit of " +
+                                       std::to_string(options.max_objects));
+    }
+    std::vector<std::string_view> spans;
+    bool ok = from_bundle ? scanner.ObjectsSpans(&spans) : scanner.ArraySpans(&spans);
+    if (!ok || spans.size() != arr.size()) spans.clear();  // fall back to re-serialisation below
+    size_t i = 0;
+    std::string minified;
+    for (element el : arr) {
+      std::string path = prefix + "[" + std::to_string(i) + "]";
+      std::string_view raw;
+      if (!spans.empty()) {
+        raw = spans[i];
+      } else {
+        // Keys written with escapes ("obj\u0065cts"): keep an exact-content
+        // minified copy instead of the original bytes.
+        minified = simdjson::to_string(el);
+        raw = minified;
+      }
+      HandleObject(st, el, raw, path);
+      ++i;
+    }
+    return Status::Ok();
+  };
+
+  if (root.type() == element_type::ARRAY) {
+    RAMPART_RETURN_IF_ERROR(run_list(root.get_array().value_unsafe(), "$", false));
+    return res;
+  }
+  object top;
+  if (root.get_object().get(top)) {
+    return Status::InvalidArgument(std::string("expected a STIX bundle or object, got a JSON ") +
+                                   (root.type() == element_type::STRING ? "string" : "scalar"));
+  }
+  element e;
+  std::string_view type;
+  if (!top.at_key("type").get(e) && !e.get_string().get(type) && type == "bundle") {
+    res.is_bundle = true;
+    std::string_view bid;
+    if (!top.at_key("id").get(e) && !e.get_string().get(bid)) res.bundle_id = std::string(bid);
+    if (res.bundle_id.empty()) {
+      res.errors.push_back({"", "$.id", "required-property", "a bundle needs an 'id'"});
+    } else if (!IsValidStixId(res.bundle_id) || IdType(res.bundle_id) != "bundle") {
+      res.errors.push_back({res.bundle_id, "$.id", "identifier", "a bundle id must be 'bundle--<UUID>'"});
+    }
+    std::string_view bsv;
+    if (!top.at_key("spec_version").get(e)) {
+      if (!e.get_string().get(bsv) && bsv == "2.0") {
+        st.bundle_is_20 = true;
+      } else {
+        res.errors.push_back({res.bundle_id, "$.spec_version", "bundle-property",
+                              "a STIX 2.1 bundle has no spec_version (only STIX 2.0 bundles carry \"2.0\")"});
+      }
+    }
+    for (auto f : top) {
+      if (f.key != "type" && f.key != "id" && f.key != "objects" && f.key != "spec_version") {
+        res.errors.push_back({res.bundle_id, "$." + std::string(f.key), "bundle-property",
+                              "a bundle has only type, id and objects; '" + std::string(f.key) + "' is not allowed"});
+      }
+    }
+    if (top.at_key("objects").get(e)) return res;
+    array arr;
+    if (e.get_array().get(arr)) {
+      res.errors.push_back({res.bundle_id, "$.objects", "type", "'objects' must be a list"});
+      return res;
+    }
+    RAMPART_RETURN_IF_ERROR(run_list(arr, "$.objects", true));
+    // Duplicate versions (same id and modified) in one bundle.
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const ParsedObject& o : res.objects) {
+      if (o.modified_text.empty()) continue;
+      if (!seen.insert({o.id, o.modified_text}).second) {
+        ValidationError dup{o.id, "$.objects", "duplicate-object",
+                            "the bundle holds two objects with this id and the same 'modified'", true};
+        (options.strict ? res.errors : res.warnings).push_back(std::move(dup));
+      }
+    }
+    return res;
+  }
+  HandleObject(st, root, scanner.Trimmed(), "$");
+  return res;
+}
+
+Result<ParsedObject> ParseSingleObject(std::string_view json, const ParseOptions& options) {
+  RAMPART_ASSIGN_OR_RETURN(ParseResult r, ParseBundleOrObject(json, options));
+  if (r.is_bundle || r.objects_seen != 1) {
+    return Status::InvalidArgument("expected exactly one STIX object, not a bundle or list");
+  }
+  if (!r.errors.empty()) return Status::InvalidArgument(FormatError(r.errors.front()));
+  return std::move(r.objects.front());
+}
+
+}  // namespace rampart::stix
