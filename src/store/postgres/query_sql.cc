@@ -149,6 +149,7 @@ std::string ExistingVersionsSql() {
 }
 
 Result<std::string> JsonStringArray(const std::vector<std::string>& v) {
+  if (v.empty()) return std::string("[]");  // the common case, on the ingest hot path
   try {
     return json(v).dump();
   } catch (const json::exception&) {
