@@ -1,0 +1,273 @@
+// `rampart serve`: the TAXII 2.1 server. Reads an optional TOML config
+// (docs/formats/config.md), applies command-line flags over it, opens the
+// store, optionally loads the demo dataset, serves until SIGINT/SIGTERM and
+// shuts down gracefully (stop accepting, finish in-flight requests, flush
+// the access log).
+//
+// Also `rampart demo load`: loads the demo dataset and prints a token.
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "auth/authenticator.h"
+#include "auth/identity.h"
+#include "cli/command.h"
+#include "cli/demo.h"
+#include "cli/open_store.h"
+#include "http/access_log.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "taxii/service.h"
+
+namespace rampart::cli {
+namespace {
+
+inline constexpr char kDefaultListen[] = "127.0.0.1:9443";
+
+struct ServeConfig {
+  StoreOptions store;
+  std::string listen = kDefaultListen;
+  std::string config_file;
+  bool demo = false;
+  std::string shared_data;
+  int threads = 0;
+  std::string tls_cert, tls_key;
+  bool allow_plain_http = false;
+  size_t max_content_length = 10 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  int64_t header_timeout_ms = 10000, body_timeout_ms = 30000, idle_timeout_ms = 60000;
+  std::string access_log = "stderr";
+  std::string log_format = "json";
+  std::string public_url;
+  size_t default_page_size = 100, max_page_size = 1000;
+  taxii::TaxiiOptions taxii;
+};
+
+// Splits "ADDR:PORT" / "[v6]:PORT" / ":PORT".
+Status ParseListen(const std::string& s, std::string& addr, uint16_t& port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen must be ADDR:PORT, got '" + s + "'");
+  addr = s.substr(0, colon);
+  std::string p = s.substr(colon + 1);
+  if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+  if (addr.empty()) addr = "127.0.0.1";
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("bad port in --listen '" + s + "'");
+  }
+  int n = std::stoi(p);
+  if (n > 65535) return Status::InvalidArgument("bad port in --listen '" + s + "'");
+  port = static_cast<uint16_t>(n);
+  return Status::Ok();
+}
+
+// Applies the TOML file to `c` for every key not given on the command line
+// (`given(name)` says whether the flag was given).
+Status LoadConfig(const std::string& file, ServeConfig& c, const std::function<bool(const char*)>& given) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << e.description() << " at line " << e.source().begin.line;
+    return Status::InvalidArgument("config " + file + ": " + os.str());
+  }
+  auto str = [&](const char* flag, std::optional<std::string> v, std::string& out) {
+    if (v && !given(flag)) out = *v;
+  };
+  str("--listen", t["listen"].value<std::string>(), c.listen);
+  str("--store", t["store"].value<std::string>(), c.store.store);
+  str("--data", t["data"].value<std::string>(), c.store.data);
+  str("--tls-cert", t["tls"]["cert"].value<std::string>(), c.tls_cert);
+  str("--tls-key", t["tls"]["key"].value<std::string>(), c.tls_key);
+  str("--access-log", t["log"]["access_log"].value<std::string>(), c.access_log);
+  str("--log-format", t["log"]["format"].value<std::string>(), c.log_format);
+  str("--public-url", t["public_url"].value<std::string>(), c.public_url);
+  str("--shared-data", t["demo"]["shared_data"].value<std::string>(), c.shared_data);
+  if (auto v = t["threads"].value<int64_t>(); v && !given("--threads")) c.threads = static_cast<int>(*v);
+  if (auto v = t["max_content_length"].value<int64_t>(); v && !given("--max-content-length")) {
+    if (*v <= 0) return Status::InvalidArgument("config: max_content_length must be positive");
+    c.max_content_length = static_cast<size_t>(*v);
+  }
+  if (auto v = t["max_header_bytes"].value<int64_t>(); v && *v > 0) c.max_header_bytes = static_cast<size_t>(*v);
+  if (auto v = t["allow_plain_http"].value<bool>(); v && !given("--allow-plain-http")) c.allow_plain_http = *v;
+  if (auto v = t["demo"]["load"].value<bool>(); v && !given("--demo")) c.demo = *v;
+  if (auto v = t["timeouts"]["header_ms"].value<int64_t>(); v && *v > 0) c.header_timeout_ms = *v;
+  if (auto v = t["timeouts"]["body_ms"].value<int64_t>(); v && *v > 0) c.body_timeout_ms = *v;
+  if (auto v = t["timeouts"]["idle_ms"].value<int64_t>(); v && *v > 0) c.idle_timeout_ms = *v;
+  if (auto v = t["paging"]["default_limit"].value<int64_t>(); v && *v > 0) c.default_page_size = static_cast<size_t>(*v);
+  if (auto v = t["paging"]["max_limit"].value<int64_t>(); v && *v > 0) c.max_page_size = static_cast<size_t>(*v);
+  if (auto v = t["discovery"]["title"].value<std::string>()) c.taxii.title = *v;
+  if (auto v = t["discovery"]["description"].value<std::string>()) c.taxii.description = *v;
+  if (auto v = t["discovery"]["contact"].value<std::string>()) c.taxii.contact = *v;
+  if (auto* roots = t["api_roots"].as_array()) {
+    c.taxii.api_roots.clear();
+    for (auto& node : *roots) {
+      auto* r = node.as_table();
+      if (!r) return Status::InvalidArgument("config: api_roots entries must be tables");
+      taxii::ApiRootConfig rc;
+      rc.path = (*r)["path"].value_or(std::string());
+      if (rc.path.empty() || rc.path.find('/') != std::string::npos || rc.path == "taxii2") {
+        return Status::InvalidArgument("config: api_roots.path must be one non-empty path segment (not taxii2)");
+      }
+      rc.title = (*r)["title"].value_or(rc.path);
+      rc.description = (*r)["description"].value_or(std::string());
+      c.taxii.api_roots.push_back(std::move(rc));
+    }
+    if (c.taxii.api_roots.empty()) return Status::InvalidArgument("config: api_roots is empty");
+  }
+  return Status::Ok();
+}
+
+int RunServe(ServeConfig c, CLI::App* cmd) {
+  auto given = [cmd](const char* flag) { return cmd->count(flag) > 0; };
+  if (!c.config_file.empty()) {
+    Status s = LoadConfig(c.config_file, c, given);
+    if (!s.ok()) {
+      std::cerr << "rampart serve: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  http::ServerOptions so;
+  Status s = ParseListen(c.listen, so.address, so.port);
+  if (!s.ok()) {
+    std::cerr << "rampart serve: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (c.log_format != "json" && c.log_format != "text") {
+    std::cerr << "rampart serve: --log-format must be json or text\n";
+    return kExitUsage;
+  }
+  so.threads = c.threads;
+  so.tls_cert_file = c.tls_cert;
+  so.tls_key_file = c.tls_key;
+  so.allow_plain_http = c.allow_plain_http;
+  so.max_body_bytes = c.max_content_length;
+  so.max_header_bytes = c.max_header_bytes;
+  so.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  so.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+
+  auto store = OpenStore(c.store);
+  if (!store.ok()) {
+    std::cerr << "rampart serve: opening store " << EffectiveStoreSpec(c.store) << ": "
+              << store.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  if (auto b = auth::EnsureBootstrap(**store); !b.ok()) {
+    std::cerr << "rampart serve: bootstrap: " << b.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  std::string demo_token;
+  if (c.demo) {
+    std::string shared = c.shared_data.empty() ? DefaultSharedDataDir() : c.shared_data;
+    auto demo = LoadDemo(**store, shared, std::cerr);
+    if (!demo.ok()) {
+      std::cerr << "rampart serve: demo: " << demo.status().ToString() << "\n";
+      return kExitUsage;
+    }
+    demo_token = demo->token;
+  }
+
+  auto access_log = http::OpenAccessLog(
+      c.access_log, c.log_format == "text" ? http::AccessLog::Format::kText : http::AccessLog::Format::kJson);
+  if (!access_log.ok()) {
+    std::cerr << "rampart serve: " << access_log.status().message() << "\n";
+    return kExitUsage;
+  }
+  auth::Authenticator authenticator(**store);
+  http::Metrics metrics;
+  c.taxii.max_content_length = c.max_content_length;
+  c.taxii.public_url = c.public_url;
+  c.taxii.default_page_size = std::min(c.default_page_size, c.max_page_size);
+  c.taxii.max_page_size = c.max_page_size;
+  taxii::TaxiiService service(**store, authenticator, &metrics, c.taxii);
+  http::AccessLog* log = access_log->get();
+  auto server = http::StartServer(
+      so, [&service](const http::Request& req, http::Response& resp) { service.Handle(req, resp); },
+      &taxii::TaxiiService::RespondHttpError,
+      [log, &metrics](const http::RequestRecord& r) {
+        metrics.Observe(r.response->endpoint, r.response->status, r.micros);
+        if (log) log->Log(r);
+      });
+  if (!server.ok()) {
+    std::cerr << "rampart serve: " << server.status().message() << "\n";
+    return kExitUsage;
+  }
+  http::Server* srv = server->get();
+  metrics.AddGauge("rampart_http_open_connections", "Open client connections.",
+                   [srv] { return static_cast<double>(srv->open_connections()); });
+  std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
+  std::string url = std::string(srv->tls() ? "https" : "http") + "://" + host + ":" +
+                    std::to_string(srv->port()) + "/taxii2/";
+  std::cout << "rampart: serving TAXII 2.1 on " << url << " (store " << EffectiveStoreSpec(c.store)
+            << ", " << (so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()))
+            << " threads)" << std::endl;
+  if (!demo_token.empty()) {
+    std::cout << "rampart: demo user 'demo' (read/write); use the token below as\n"
+              << "  Authorization: Bearer <token>   or HTTP Basic with any user name and the token as password\n"
+              << "  e.g. curl -H 'Accept: application/taxii+json;version=2.1' -H \"Authorization: Bearer $TOKEN\" "
+              << url << "\n";
+    std::cout << demo_token << std::endl;
+  }
+  int sig = http::WaitForTerminationSignal();
+  std::cerr << "rampart: signal " << sig << ", shutting down (finishing in-flight requests)\n";
+  srv->Shutdown();
+  if (log) log->Flush();
+  std::cerr << "rampart: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("serve", "Run the TAXII 2.1 server");
+  auto c = std::make_shared<ServeConfig>();
+  AddStoreOptions(cmd, &c->store);
+  cmd->add_option("--listen", c->listen, "ADDR:PORT to listen on")->capture_default_str();
+  cmd->add_option("--config", c->config_file, "TOML config file (docs/formats/config.md)");
+  cmd->add_flag("--demo", c->demo, "Load the demo dataset and print a read/write token");
+  cmd->add_option("--shared-data", c->shared_data, "The shared/data folder for --demo (default ../shared/data)");
+  cmd->add_option("--threads", c->threads, "Worker threads (0 = one per core)");
+  cmd->add_option("--tls-cert", c->tls_cert, "PEM certificate chain (enables TLS)");
+  cmd->add_option("--tls-key", c->tls_key, "PEM private key");
+  cmd->add_flag("--allow-plain-http", c->allow_plain_http, "Allow plain HTTP on a non-loopback address");
+  cmd->add_option("--max-content-length", c->max_content_length, "Largest accepted request body in bytes");
+  cmd->add_option("--access-log", c->access_log, "stderr, stdout, off, or a file path")->capture_default_str();
+  cmd->add_option("--log-format", c->log_format, "json or text")->capture_default_str();
+  cmd->add_option("--public-url", c->public_url, "Base URL used in discovery links (default: from Host)");
+  cmd->callback([c, cmd, &exit_code] { exit_code = RunServe(*c, cmd); });
+}
+
+void AddDemoCommand(CLI::App& app, int& exit_code) {
+  auto* demo = app.add_subcommand("demo", "The demo dataset");
+  demo->require_subcommand(1);
+  auto* load = demo->add_subcommand("load", "Load the demo dataset (ATT&CK ICS + Mobile, medallion seed) and "
+                                            "print a read/write token (alone on the last line)");
+  auto opts = std::make_shared<StoreOptions>();
+  auto shared = std::make_shared<std::string>();
+  AddStoreOptions(load, opts.get());
+  load->add_option("--shared-data", *shared, "The shared/data folder (default ../shared/data)");
+  load->callback([opts, shared, &exit_code] {
+    auto store = OpenStore(*opts);
+    if (!store.ok()) {
+      std::cerr << "rampart demo load: " << store.status().ToString() << "\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    auto r = LoadDemo(**store, shared->empty() ? DefaultSharedDataDir() : *shared, std::cerr);
+    if (!r.ok()) {
+      std::cerr << "rampart demo load: " << r.status().ToString() << "\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    std::cout << "demo loaded: " << r->objects_added << " added, " << r->objects_duplicate
+              << " already present, " << r->objects_failed << " rejected; token for user 'demo':\n";
+    std::cout << r->token << std::endl;
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace rampart::cli

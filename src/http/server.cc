@@ -1,0 +1,559 @@
+// The Boost.Beast implementation of http/server.h. This file (with
+// request.cc, which has no Beast) is the whole HTTP adapter: keep every
+// Beast/Asio include here so the rest of Rampart compiles fast.
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <openssl/ssl.h>
+
+namespace rampart::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Percent-decodes `s` ('+' as space when `plus_as_space`). nullopt when the
+// escapes are malformed.
+std::optional<std::string> PctDecode(std::string_view s, bool plus_as_space) {
+  auto pv = boost::urls::make_pct_string_view(s);
+  if (!pv) return std::nullopt;
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = plus_as_space;
+  return pv->decode(opts);
+}
+
+// Splits the request-target into decoded path and query parameters.
+// Lenient about characters RFC 3986 reserves (clients send `match[type]`
+// unescaped), strict about percent escapes. False when malformed.
+bool ParseTarget(Request& r) {
+  std::string_view t = r.target;
+  if (t.empty() || t.front() != '/') return false;
+  size_t q = t.find('?');
+  std::string_view path = t.substr(0, q);
+  auto p = PctDecode(path, false);
+  if (!p) return false;
+  r.path = std::move(*p);
+  if (q == std::string_view::npos) return true;
+  std::string_view query = t.substr(q + 1);
+  size_t hash = query.find('#');
+  if (hash != std::string_view::npos) query = query.substr(0, hash);
+  r.raw_query = std::string(query);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    auto k = PctDecode(part.substr(0, eq), true);
+    auto v = PctDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
+    if (!k || !v) return false;
+    r.query.emplace_back(std::move(*k), std::move(*v));
+  }
+  return true;
+}
+
+class ServerImpl;
+
+// State shared by every connection: options, callbacks, shutdown flags.
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+  ErrorResponder error_responder;
+  RequestObserver observer;
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> open{0};
+  std::mutex mu;
+  std::condition_variable cv;  // signalled when `open` drops to zero
+};
+
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  // Posted to the session's executor at shutdown.
+  virtual void OnShutdown() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
+
+// The live sessions, so Shutdown() can close idle ones.
+struct Registry {
+  std::mutex mu;
+  std::list<std::weak_ptr<SessionBase>> sessions;
+};
+
+template <class Stream>
+class Session : public SessionBase {
+ public:
+  Session(std::shared_ptr<Shared> shared, std::shared_ptr<Registry> registry, Stream&& stream,
+          std::string remote, bool tls)
+      : shared_(std::move(shared)),
+        registry_(std::move(registry)),
+        stream_(std::move(stream)),
+        remote_(std::move(remote)),
+        tls_(tls),
+        timer_(stream_.get_executor()) {
+    shared_->open.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Session() override {
+    {
+      std::lock_guard lock(registry_->mu);
+      registry_->sessions.erase(self_it_);
+    }
+    if (shared_->open.fetch_sub(1) == 1) {
+      std::lock_guard lock(shared_->mu);
+      shared_->cv.notify_all();
+    }
+  }
+
+  void Start() {
+    {
+      std::lock_guard lock(registry_->mu);
+      registry_->sessions.push_front(weak_from_this());
+      self_it_ = registry_->sessions.begin();
+    }
+    if constexpr (kTls) {
+      Lowest().expires_after(shared_->options.header_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = Self()](beast::error_code ec) {
+                                if (ec) return;  // failed handshake: drop the connection
+                                self->Lowest().expires_never();
+                                self->WaitForRequest();
+                              });
+    } else {
+      WaitForRequest();
+    }
+  }
+
+  // Read deadlines use our own timer (not tcp_stream's expiry, which closes
+  // the socket) so a slow client can still be told 408.
+  void ArmTimer(std::chrono::milliseconds d) {
+    timed_out_ = false;
+    uint64_t gen = ++timer_gen_;
+    timer_.expires_after(d);
+    timer_.async_wait([self = Self(), gen](beast::error_code ec) {
+      if (ec || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      beast::error_code ec2;
+      self->Lowest().socket().cancel(ec2);
+    });
+  }
+  void DisarmTimer() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
+  void OnShutdown() override {
+    stopping_ = true;
+    if (idle_) {
+      beast::error_code ec;
+      Lowest().socket().cancel(ec);
+      Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    }
+  }
+
+  net::any_io_executor executor() override { return stream_.get_executor(); }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+
+  beast::tcp_stream& Lowest() {
+    if constexpr (kTls) {
+      return beast::get_lowest_layer(stream_);
+    } else {
+      return stream_;
+    }
+  }
+
+  // Waits for the first byte of the next request under the idle timeout
+  // (unless bytes are already buffered), then reads the header.
+  void WaitForRequest() {
+    if (stopping_ || shared_->stopping.load(std::memory_order_relaxed)) return Close();
+    if (buffer_.size() > 0) return ReadHeader();
+    idle_ = true;
+    ArmTimer(shared_->options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = Self()](beast::error_code ec, size_t n) {
+      self->idle_ = false;
+      self->DisarmTimer();
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(shared_->options.max_header_bytes));
+    parser_->body_limit(shared_->options.max_body_bytes);
+    ArmTimer(shared_->options.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
+      self->DisarmTimer();
+      self->OnHeader(ec);
+    });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    start_ = Clock::now();
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
+    if (timed_out_) return SendError(408, "the request header was not received in time");
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "the request body exceeds max_content_length " +
+                                std::to_string(shared_->options.max_body_bytes));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return SendError(431, "the request header exceeds " +
+                                std::to_string(shared_->options.max_header_bytes) + " bytes");
+    }
+    if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
+    auto& h = parser_->get();
+    if (auto len = parser_->content_length(); len && *len > shared_->options.max_body_bytes) {
+      return SendError(413, "the request body (" + std::to_string(*len) +
+                                " bytes) exceeds max_content_length " +
+                                std::to_string(shared_->options.max_body_bytes));
+    }
+    auto expect = h[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      Lowest().expires_after(shared_->options.body_timeout);
+      bhttp::async_write(stream_, *cont, [self = Self(), cont](beast::error_code ec, size_t) {
+        self->Lowest().expires_never();
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    ArmTimer(shared_->options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) {
+      self->DisarmTimer();
+      self->OnBody(ec);
+    });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (timed_out_) return SendError(408, "the request body was not received in time");
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "the request body exceeds max_content_length " +
+                                std::to_string(shared_->options.max_body_bytes));
+    }
+    if (ec == net::error::eof || ec == bhttp::error::partial_message) return Close();
+    if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
+    auto msg = parser_->release();
+    request_ = Request{};
+    request_.method = std::string(msg.method_string());
+    request_.target = std::string(msg.target());
+    for (const auto& f : msg) {
+      request_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    request_.body = std::move(msg.body());
+    request_.remote_address = remote_;
+    request_.tls = tls_;
+    bool keep_alive = msg.keep_alive();
+    Response resp;
+    if (!ParseTarget(request_)) {
+      return SendError(400, "malformed request target");
+    }
+    try {
+      shared_->handler(request_, resp);
+    } catch (const std::exception& e) {
+      resp = Response{};
+      MakeError(500, "internal error", resp);
+    }
+    Send(std::move(resp), keep_alive && !stopping_ && !shared_->stopping.load());
+  }
+
+  void MakeError(int status, std::string_view message, Response& resp) {
+    resp.status = status;
+    resp.endpoint = "error";
+    if (shared_->error_responder) {
+      shared_->error_responder(status, message, resp);
+    } else {
+      resp.SetHeader("Content-Type", "text/plain");
+      resp.body = std::string(message) + "\n";
+    }
+  }
+
+  // Answers an error the server detected itself and closes the connection.
+  void SendError(int status, std::string message) {
+    if (request_.method.empty() && parser_) {
+      const auto& h = parser_->get();
+      request_.method = std::string(h.method_string());
+      request_.target = std::string(h.target());
+    }
+    request_.remote_address = remote_;
+    Response resp;
+    MakeError(status, message, resp);
+    Send(std::move(resp), false);
+  }
+
+  void Send(Response resp, bool keep_alive) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(resp.status));
+    res->set(bhttp::field::server, shared_->options.server_header);
+    for (auto& [k, v] : resp.headers) res->insert(k, v);
+    res->body() = std::move(resp.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    size_t bytes = res->body().size();
+    if (shared_->observer) {
+      resp.body.clear();
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+      RequestRecord rec{&request_, &resp, micros, bytes};
+      try {
+        shared_->observer(rec);
+      } catch (...) {
+      }
+    }
+    Lowest().expires_after(shared_->options.body_timeout);
+    bhttp::async_write(stream_, *res, [self = Self(), res](beast::error_code ec, size_t) {
+      self->Lowest().expires_never();
+      self->request_ = Request{};
+      if (ec || !res->keep_alive()) return self->Close();
+      self->WaitForRequest();
+    });
+  }
+
+  void Close() {
+    DisarmTimer();
+    beast::error_code ec;
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = Self()](beast::error_code) {
+        beast::error_code ec2;
+        self->Lowest().socket().shutdown(tcp::socket::shutdown_both, ec2);
+      });
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<Registry> registry_;
+  std::list<std::weak_ptr<SessionBase>>::iterator self_it_;
+  Stream stream_;
+  std::string remote_;
+  bool tls_;
+  bool idle_ = false;
+  bool stopping_ = false;
+  bool timed_out_ = false;
+  uint64_t timer_gen_ = 0;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request request_;
+  Clock::time_point start_ = Clock::now();
+};
+
+class ServerImpl : public Server {
+ public:
+  ServerImpl(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+  ~ServerImpl() override { Shutdown(); }
+
+  Status Init() {
+    const ServerOptions& o = shared_->options;
+    int n = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
+    if (n <= 0) n = 1;
+    for (int i = 0; i < n; ++i) {
+      iocs_.push_back(std::make_unique<net::io_context>(1));
+      guards_.emplace_back(net::make_work_guard(*iocs_.back()));
+    }
+    bool want_tls = !o.tls_cert_file.empty() || !o.tls_key_file.empty();
+    if (want_tls && (o.tls_cert_file.empty() || o.tls_key_file.empty())) {
+      return Status::InvalidArgument("TLS needs both a certificate and a key file");
+    }
+    if (!want_tls && !o.allow_plain_http && !IsLoopbackAddress(o.address)) {
+      return Status::InvalidArgument("refusing plain HTTP on non-loopback address " + o.address +
+                                     ": configure tls cert/key or allow plain http explicitly");
+    }
+    if (want_tls) {
+      try {
+        ssl_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+        ssl_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+        SSL_CTX_set_min_proto_version(ssl_->native_handle(), TLS1_2_VERSION);
+        ssl_->use_certificate_chain_file(o.tls_cert_file);
+        ssl_->use_private_key_file(o.tls_key_file, ssl::context::pem);
+      } catch (const std::exception& e) {
+        return Status::IoError(std::string("loading TLS certificate/key: ") + e.what());
+      }
+    }
+    try {
+      std::string addr = o.address == "localhost" ? "127.0.0.1" : o.address;
+      beast::error_code ec;
+      auto ip = net::ip::make_address(addr, ec);
+      if (ec) return Status::InvalidArgument("bad listen address '" + o.address + "'");
+      tcp::endpoint ep(ip, o.port);
+      acceptor_ = std::make_unique<tcp::acceptor>(*iocs_[0]);
+      acceptor_->open(ep.protocol());
+      acceptor_->set_option(net::socket_base::reuse_address(true));
+      acceptor_->bind(ep);
+      acceptor_->listen(net::socket_base::max_listen_connections);
+      port_ = acceptor_->local_endpoint().port();
+    } catch (const std::exception& e) {
+      return Status::IoError("cannot listen on " + o.address + ":" + std::to_string(o.port) + ": " +
+                             e.what());
+    }
+    Accept();
+    for (auto& ioc : iocs_) {
+      threads_.emplace_back([ioc = ioc.get()] {
+        for (;;) {
+          try {
+            ioc->run();
+            return;
+          } catch (...) {
+            // A handler threw out of Asio: keep serving.
+          }
+        }
+      });
+    }
+    return Status::Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+  bool tls() const override { return ssl_ != nullptr; }
+  int64_t open_connections() const override { return shared_->open.load(); }
+
+  void Shutdown() override {
+    std::lock_guard once(shutdown_mu_);
+    if (done_) return;
+    shared_->stopping.store(true);
+    if (acceptor_) {
+      net::post(acceptor_->get_executor(), [this] {
+        beast::error_code ec;
+        acceptor_->close(ec);
+      });
+    }
+    {
+      std::lock_guard lock(registry_->mu);
+      for (auto& w : registry_->sessions) {
+        if (auto s = w.lock()) net::post(s->executor(), [s] { s->OnShutdown(); });
+      }
+    }
+    {
+      std::unique_lock lock(shared_->mu);
+      shared_->cv.wait_for(lock, shared_->options.shutdown_grace,
+                           [&] { return shared_->open.load() == 0; });
+    }
+    guards_.clear();
+    // Give the acceptor close a moment to run; then stop whatever is left.
+    for (auto& ioc : iocs_) ioc->stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    acceptor_.reset();
+    done_ = true;
+    {
+      std::lock_guard lock(wait_mu_);
+      finished_ = true;
+    }
+    wait_cv_.notify_all();
+  }
+
+  void Wait() override {
+    std::unique_lock lock(wait_mu_);
+    wait_cv_.wait(lock, [&] { return finished_; });
+  }
+
+ private:
+  void Accept() {
+    auto& ioc = *iocs_[next_++ % iocs_.size()];
+    acceptor_->async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || shared_->stopping.load()) return;
+        if (acceptor_ && acceptor_->is_open()) Accept();
+        return;
+      }
+      if (shared_->stopping.load()) return;
+      beast::error_code ec2;
+      socket.set_option(tcp::no_delay(true), ec2);
+      auto rep = socket.remote_endpoint(ec2);
+      std::string remote = ec2 ? std::string() : rep.address().to_string();
+      if (ssl_) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            shared_, registry_, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *ssl_),
+            std::move(remote), true);
+        s->Start();
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(
+            shared_, registry_, beast::tcp_stream(std::move(socket)), std::move(remote), false);
+        s->Start();
+      }
+      Accept();
+    });
+  }
+
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::unique_ptr<ssl::context> ssl_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::vector<std::thread> threads_;
+  size_t next_ = 0;
+  uint16_t port_ = 0;
+  std::mutex shutdown_mu_;
+  bool done_ = false;
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler handler,
+                                            ErrorResponder error_responder, RequestObserver observer) {
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  shared->handler = std::move(handler);
+  shared->error_responder = std::move(error_responder);
+  shared->observer = std::move(observer);
+  auto server = std::make_unique<ServerImpl>(shared);
+  Status s = server->Init();
+  if (!s.ok()) return s;
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+int WaitForTerminationSignal() {
+  net::io_context ioc(1);
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  int got = 0;
+  signals.async_wait([&](const beast::error_code& ec, int sig) {
+    if (!ec) got = sig;
+  });
+  ioc.run();
+  return got;
+}
+
+bool IsLoopbackAddress(std::string_view address) {
+  if (address == "localhost") return true;
+  beast::error_code ec;
+  auto ip = net::ip::make_address(std::string(address), ec);
+  return !ec && ip.is_loopback();
+}
+
+}  // namespace rampart::http

@@ -1,0 +1,128 @@
+// A small HTTP/1.1 server: the only Rampart interface to Boost.Beast/Asio.
+//
+// Callers (taxii/, the CLI) see plain Request/Response structs and a Handler
+// std::function; Beast and Asio stay inside src/http/server.cc. The server
+// runs `threads` event loops (one io_context per thread, connections spread
+// round-robin), keeps connections alive, serves plain HTTP or TLS 1.2+/1.3,
+// enforces a header-size limit, a body limit (413 before the body is read
+// when Content-Length exceeds it), header and body read timeouts (slow
+// clients are cut off with 408), and shuts down gracefully: Shutdown() stops
+// accepting, lets in-flight requests finish and closes idle connections.
+//
+// Thread-safety: the Handler is called concurrently from every worker thread
+// and must be thread-safe. Server methods may be called from any thread.
+#ifndef RAMPART_HTTP_SERVER_H_
+#define RAMPART_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+
+namespace rampart::http {
+
+// One parsed request. Header names compare case-insensitively via Header().
+struct Request {
+  std::string method;       // "GET", "POST", ...
+  std::string target;       // raw request-target, e.g. "/api/collections/?limit=5"
+  std::string path;         // percent-decoded path, no query
+  std::string raw_query;    // the text after '?', undecoded
+  // Query parameters, percent-decoded ('+' is NOT a space), in order.
+  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // peer IP, without port
+  bool tls = false;
+
+  // The first header named `name` (case-insensitive), or "" when absent.
+  std::string_view Header(std::string_view name) const;
+  bool HasHeader(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // For metrics and the access log only (not sent): a low-cardinality name
+  // of the endpoint ("objects", "manifest", ...) and the principal.
+  std::string endpoint = "other";
+  std::string user;
+
+  void SetHeader(std::string name, std::string value);
+};
+
+using Handler = std::function<void(const Request&, Response&)>;
+
+// Builds the body of an error the server itself produces (400 unparseable
+// request, 408 timeout, 413 too large, 431 headers too large, 503 shutting
+// down) so it can be shaped like the application's other errors.
+using ErrorResponder = std::function<void(int http_status, std::string_view message, Response&)>;
+
+// Called once per completed request (access log, metrics). `micros` is the
+// time from the end of the header read to the response being queued.
+struct RequestRecord {
+  const Request* request;  // body may be empty when the request was rejected early
+  const Response* response;
+  int64_t micros;
+  size_t bytes_out;
+};
+using RequestObserver = std::function<void(const RequestRecord&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+  uint16_t port = 0;                    // 0 = pick a free port
+  int threads = 0;                      // 0 = hardware concurrency
+  // TLS: both set = TLS (1.2 minimum); both empty = plain HTTP.
+  std::string tls_cert_file;  // PEM certificate chain
+  std::string tls_key_file;   // PEM private key
+  // Plain HTTP is refused on non-loopback addresses unless this is set.
+  bool allow_plain_http = false;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10000};  // first byte to end of headers
+  std::chrono::milliseconds body_timeout{30000};    // end of headers to end of body
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive idle
+  std::chrono::milliseconds shutdown_grace{10000};  // max wait for in-flight work
+  std::string server_header = "rampart";
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // The bound port (useful with port 0).
+  virtual uint16_t port() const = 0;
+  virtual bool tls() const = 0;
+  // Connections currently open.
+  virtual int64_t open_connections() const = 0;
+  // Stops accepting, finishes in-flight requests, closes idle connections,
+  // waits for the worker threads (bounded by shutdown_grace). Idempotent.
+  virtual void Shutdown() = 0;
+  // Blocks until Shutdown() has completed (from another thread or a signal).
+  virtual void Wait() = 0;
+};
+
+// Binds, listens and starts the worker threads. InvalidArgument for a bad
+// address or plain HTTP on a public address; IoError when the port cannot be
+// bound or the cert/key cannot be loaded. `observer` and `error_responder`
+// may be empty.
+Result<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler handler,
+                                            ErrorResponder error_responder = {},
+                                            RequestObserver observer = {});
+
+// Blocks the calling thread until SIGINT or SIGTERM arrives (installs the
+// handlers for the duration of the call). Returns the signal number.
+int WaitForTerminationSignal();
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackAddress(std::string_view address);
+
+}  // namespace rampart::http
+
+#endif  // RAMPART_HTTP_SERVER_H_

@@ -1,0 +1,679 @@
+#include "taxii/service.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "auth/audit_entries.h"
+#include "auth/policy.h"
+#include "base/crypto.h"
+#include "base/time.h"
+#include "ingest/ingest.h"
+#include "taxii/error_response.h"
+#include "taxii/filters.h"
+#include "taxii/media_types.h"
+
+namespace rampart::taxii {
+namespace {
+
+using nlohmann::json;
+
+enum class Route {
+  kNotFound,
+  kHealth,
+  kMetrics,
+  kDiscovery,
+  kApiRoot,
+  kStatus,
+  kCollections,
+  kCollection,
+  kManifest,
+  kObjects,
+  kObject,
+  kVersions,
+};
+
+struct Parsed {
+  Route route = Route::kNotFound;
+  std::string root, status_id, collection_id, object_id;
+  std::string why;  // for 404 descriptions
+};
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  path.remove_prefix(1);  // leading '/'
+  while (!path.empty()) {
+    size_t s = path.find('/');
+    out.push_back(path.substr(0, s));
+    if (s == std::string_view::npos) break;
+    path.remove_prefix(s + 1);
+  }
+  return out;
+}
+
+Parsed ParsePath(std::string_view path) {
+  Parsed p;
+  if (path == "/healthz" || path == "/healthz/") {
+    p.route = Route::kHealth;
+    return p;
+  }
+  if (path == "/metrics" || path == "/metrics/") {
+    p.route = Route::kMetrics;
+    return p;
+  }
+  if (path.empty() || path.front() != '/') return p;
+  if (path.size() > 1 && path.back() != '/') {
+    p.why = "TAXII URLs end with '/'";
+    return p;
+  }
+  auto seg = Segments(path);
+  for (auto s : seg) {
+    if (s.empty()) {
+      p.why = "empty path segment";
+      return p;
+    }
+  }
+  if (seg.size() == 1 && seg[0] == "taxii2") {
+    p.route = Route::kDiscovery;
+    return p;
+  }
+  if (seg.empty()) return p;
+  p.root = std::string(seg[0]);
+  if (seg.size() == 1) {
+    p.route = Route::kApiRoot;
+  } else if (seg.size() == 3 && seg[1] == "status") {
+    p.route = Route::kStatus;
+    p.status_id = std::string(seg[2]);
+  } else if (seg[1] == "collections") {
+    if (seg.size() == 2) {
+      p.route = Route::kCollections;
+    } else {
+      p.collection_id = std::string(seg[2]);
+      if (seg.size() == 3) {
+        p.route = Route::kCollection;
+      } else if (seg.size() == 4 && seg[3] == "manifest") {
+        p.route = Route::kManifest;
+      } else if (seg[3] == "objects") {
+        if (seg.size() == 4) {
+          p.route = Route::kObjects;
+        } else {
+          p.object_id = std::string(seg[4]);
+          if (seg.size() == 5) {
+            p.route = Route::kObject;
+          } else if (seg.size() == 6 && seg[5] == "versions") {
+            p.route = Route::kVersions;
+          }
+        }
+      }
+    }
+  }
+  return p;
+}
+
+std::string JsonString(std::string_view s) {
+  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool SaneHost(std::string_view h) {
+  if (h.empty() || h.size() > 255) return false;
+  for (char c : h) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void SetJson(http::Response& resp, int status, std::string body) {
+  resp.status = status;
+  resp.body = std::move(body);
+  resp.SetHeader("Content-Type", kTaxiiMediaType);
+}
+
+void DateHeaders(http::Response& resp, const std::vector<store::StoredObject>& objs) {
+  if (objs.empty()) return;
+  resp.SetHeader("X-TAXII-Date-Added-First", FormatTimestampMicros(objs.front().date_added));
+  resp.SetHeader("X-TAXII-Date-Added-Last", FormatTimestampMicros(objs.back().date_added));
+}
+
+std::string MediaTypeFor(const store::StoredObject& o) {
+  return std::string(kStixMediaTypePrefix) + (o.spec_version.empty() ? "2.1" : o.spec_version);
+}
+
+}  // namespace
+
+struct TaxiiService::Impl {
+  store::Store& store;
+  auth::Authenticator& authn;
+  http::Metrics* metrics;
+  TaxiiOptions options;
+  FilterLimits limits;
+  std::atomic<int64_t>* ingested = nullptr;
+  std::atomic<int64_t>* ingest_requests = nullptr;
+  std::atomic<int64_t> ingested_local{0};
+  std::atomic<Micros> last_purge{0};
+
+  // Collections, reloaded at most every collection_cache_ttl.
+  struct CollectionSet {
+    std::vector<store::Collection> list;
+    std::unordered_map<std::string, size_t> by_id;
+    Micros loaded = 0;
+  };
+  std::mutex collections_mu;
+  std::shared_ptr<const CollectionSet> collections;
+
+  Impl(store::Store& s, auth::Authenticator& a, http::Metrics* m, TaxiiOptions o)
+      : store(s), authn(a), metrics(m), options(std::move(o)) {
+    limits.default_limit = options.default_page_size;
+    limits.max_limit = options.max_page_size;
+    if (options.api_roots.empty()) options.api_roots.push_back(ApiRootConfig{});
+    if (metrics) {
+      ingested = metrics->AddCounter("rampart_objects_ingested_total",
+                                     "Object versions newly stored through TAXII POST since start.");
+      ingest_requests =
+          metrics->AddCounter("rampart_ingest_requests_total", "TAXII POST requests accepted (202).");
+    }
+  }
+
+  Result<std::shared_ptr<const CollectionSet>> AllCollections(bool force = false) {
+    Micros now = NowMicros();
+    {
+      std::lock_guard lock(collections_mu);
+      if (!force && collections && now - collections->loaded < options.collection_cache_ttl) {
+        return collections;
+      }
+    }
+    RAMPART_ASSIGN_OR_RETURN(auto list, store.ListCollections());
+    auto c = std::make_shared<CollectionSet>();
+    c->list = std::move(list);
+    for (size_t i = 0; i < c->list.size(); ++i) c->by_id[c->list[i].id] = i;
+    c->loaded = now;
+    std::lock_guard lock(collections_mu);
+    collections = c;
+    return std::shared_ptr<const CollectionSet>(c);
+  }
+
+  // The collection `id` under `root`, from the cache or (on a miss) the
+  // store. NotFound when absent or under another root.
+  Result<store::Collection> FindCollection(std::string_view root, const std::string& id) {
+    RAMPART_ASSIGN_OR_RETURN(auto all, AllCollections());
+    auto it = all->by_id.find(id);
+    if (it == all->by_id.end()) {
+      RAMPART_ASSIGN_OR_RETURN(all, AllCollections(/*force=*/true));
+      it = all->by_id.find(id);
+      if (it == all->by_id.end()) return Status::NotFound("no collection " + id.substr(0, 100));
+    }
+    const store::Collection& c = all->list[it->second];
+    if (c.api_root != root) return Status::NotFound("no collection " + id.substr(0, 100));
+    return c;
+  }
+
+  const ApiRootConfig* ConfiguredRoot(std::string_view root) const {
+    for (const auto& r : options.api_roots) {
+      if (r.path == root) return &r;
+    }
+    return nullptr;
+  }
+
+  Result<bool> RootExists(std::string_view root) {
+    if (ConfiguredRoot(root)) return true;
+    RAMPART_ASSIGN_OR_RETURN(auto all, AllCollections());
+    for (const auto& c : all->list) {
+      if (c.api_root == root) return true;
+    }
+    return false;
+  }
+
+  std::vector<std::string> AllRoots() {
+    std::vector<std::string> roots;
+    for (const auto& r : options.api_roots) roots.push_back(r.path);
+    auto all = AllCollections();
+    if (all.ok()) {
+      for (const auto& c : (*all)->list) {
+        if (std::find(roots.begin(), roots.end(), c.api_root) == roots.end()) roots.push_back(c.api_root);
+      }
+    }
+    return roots;
+  }
+
+  std::string BaseUrl(const http::Request& req) const {
+    if (!options.public_url.empty()) {
+      std::string u = options.public_url;
+      while (!u.empty() && u.back() == '/') u.pop_back();
+      return u;
+    }
+    std::string_view host = req.Header("Host");
+    std::string h = SaneHost(host) ? std::string(host) : std::string("localhost");
+    return std::string(req.tls ? "https://" : "http://") + h;
+  }
+
+  // ---- Endpoints ----
+
+  void Discovery(const http::Request& req, http::Response& resp) {
+    std::string base = BaseUrl(req);
+    json j;
+    j["title"] = options.title;
+    if (!options.description.empty()) j["description"] = options.description;
+    if (!options.contact.empty()) j["contact"] = options.contact;
+    j["default"] = base + "/" + options.api_roots.front().path + "/";
+    json roots = json::array();
+    for (const auto& r : AllRoots()) roots.push_back(base + "/" + r + "/");
+    j["api_roots"] = roots;
+    SetJson(resp, 200, j.dump());
+  }
+
+  void ApiRoot(const std::string& root, http::Response& resp) {
+    json j;
+    const ApiRootConfig* cfg = ConfiguredRoot(root);
+    j["title"] = cfg ? cfg->title : root;
+    if (cfg && !cfg->description.empty()) j["description"] = cfg->description;
+    j["versions"] = json::array({kTaxiiMediaType});
+    j["max_content_length"] = options.max_content_length;
+    SetJson(resp, 200, j.dump());
+  }
+
+  json CollectionJson(const store::Collection& c, const auth::CollectionAccess& a) {
+    json j;
+    j["id"] = c.id;
+    j["title"] = c.title;
+    if (!c.description.empty()) j["description"] = c.description;
+    j["can_read"] = a.can_read;
+    j["can_write"] = a.can_write;
+    j["media_types"] = c.media_types;
+    return j;
+  }
+
+  Status Collections(const std::string& root, const auth::Principal& p, const auth::PolicySnapshot& snap,
+                     http::Response& resp) {
+    RAMPART_ASSIGN_OR_RETURN(auto all, AllCollections());
+    json list = json::array();
+    for (const auto& c : all->list) {
+      if (c.api_root != root) continue;
+      auto a = auth::DecideCollection(snap, p, c);
+      if (!a.visible) continue;
+      list.push_back(CollectionJson(c, a));
+    }
+    json j = json::object();
+    j["collections"] = list;
+    SetJson(resp, 200, j.dump());
+    return Status::Ok();
+  }
+
+  // Runs `q` (refilling pages thinned by policy) and releases each version.
+  // With `with_json`, `bodies` receives the bytes to serve per object.
+  struct Gathered {
+    std::vector<store::StoredObject> objects;
+    std::vector<std::string> bodies;
+    bool more = false;
+    std::string next;
+  };
+  Result<Gathered> Gather(const store::Collection& c, const auth::Principal& p,
+                          const auth::PolicySnapshot& snap, store::ObjectQuery q, bool with_json) {
+    Gathered g;
+    q.collection_id = c.id;
+    q.include_json = with_json;
+    const size_t want = q.limit;
+    for (int round = 0; round <= kMaxRefills; ++round) {
+      RAMPART_ASSIGN_OR_RETURN(store::Page page, store.QueryObjects(q));
+      for (auto& o : page.objects) {
+        if (with_json) {
+          auto rel = auth::ReleaseObject(snap, p, c, o, auth::Path::kTaxiiRead);
+          if (!rel) continue;
+          g.bodies.push_back(std::move(*rel));
+          o.json.clear();
+        } else if (!auth::MayReceive(snap, p, c, o, auth::Path::kTaxiiRead)) {
+          continue;
+        }
+        g.objects.push_back(std::move(o));
+      }
+      g.more = page.more;
+      g.next = page.more ? page.next : std::string();
+      if (!page.more || g.objects.size() >= want) break;
+      q.cursor = page.next;
+      q.limit = want - g.objects.size();
+    }
+    return g;
+  }
+
+  // One batched audit record for AMBER+ objects served in this response.
+  Status AuditReads(const auth::Principal& p, const store::Collection& c,
+                    const std::vector<store::StoredObject>& objs) {
+    std::vector<const store::StoredObject*> restricted;
+    for (const auto& o : objs) {
+      if (auth::NeedsReadAudit(o)) restricted.push_back(&o);
+    }
+    if (restricted.empty()) return Status::Ok();
+    auto r = store.AppendAudit(auth::ReadAuditEntry(p, c.id, restricted, auth::Path::kTaxiiRead));
+    return r.status();
+  }
+
+  Status Objects(const http::Request& req, const store::Collection& c, const auth::Principal& p,
+                 const auth::PolicySnapshot& snap, http::Response& resp) {
+    RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), true));
+    RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g.objects));
+    WriteEnvelope(g, resp);
+    return Status::Ok();
+  }
+
+  void WriteEnvelope(const Gathered& g, http::Response& resp) {
+    size_t total = 64;
+    for (const auto& b : g.bodies) total += b.size() + 1;
+    std::string out;
+    out.reserve(total);
+    out += g.more ? "{\"more\":true" : "{\"more\":false";
+    if (g.more) {
+      out += ",\"next\":";
+      out += JsonString(g.next);
+    }
+    out += ",\"objects\":[";
+    for (size_t i = 0; i < g.bodies.size(); ++i) {
+      if (i) out.push_back(',');
+      out += g.bodies[i];
+    }
+    out += "]}";
+    SetJson(resp, 200, std::move(out));
+    DateHeaders(resp, g.objects);
+  }
+
+  Status Object(const http::Request& req, const store::Collection& c, const std::string& object_id,
+                const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
+    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query,
+                                                  kAddedAfter | kLimit | kNext | kMatchVersion | kMatchSpecVersion,
+                                                  limits));
+    q.ids = {object_id};
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), true));
+    if (g.objects.empty() && !g.more) {
+      // Nothing (visible) matches: the same answer as for an unknown object.
+      return Status::NotFound("no object " + object_id + " in this collection matches");
+    }
+    RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g.objects));
+    WriteEnvelope(g, resp);
+    return Status::Ok();
+  }
+
+  // True when some version of `object_id` in `c` is visible to `p`.
+  bool ObjectVisible(const store::Collection& c, const std::string& object_id, const auth::Principal& p,
+                     const auth::PolicySnapshot& snap) {
+    store::ObjectQuery q;
+    q.ids = {object_id};
+    q.versions.all = true;
+    q.limit = 100;
+    auto g = Gather(c, p, snap, q, false);
+    return g.ok() && !g->objects.empty();
+  }
+
+  Status Manifest(const http::Request& req, const store::Collection& c, const auth::Principal& p,
+                  const auth::PolicySnapshot& snap, http::Response& resp) {
+    RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), false));
+    std::string out = g.more ? "{\"more\":true" : "{\"more\":false";
+    if (g.more) out += ",\"next\":" + JsonString(g.next);
+    out += ",\"objects\":[";
+    bool first = true;
+    for (const auto& o : g.objects) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += "{\"id\":" + JsonString(o.id) + ",\"date_added\":\"" + FormatTimestampMicros(o.date_added) +
+             "\",\"version\":\"" + FormatTimestampMicros(o.version) + "\",\"media_type\":\"" + MediaTypeFor(o) +
+             "\"}";
+    }
+    out += "]}";
+    SetJson(resp, 200, std::move(out));
+    DateHeaders(resp, g.objects);
+    return Status::Ok();
+  }
+
+  Status Versions(const http::Request& req, const store::Collection& c, const std::string& object_id,
+                  const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
+    // An unknown or invisible object is 404 even when a filter leaves nothing.
+    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAddedAfter | kLimit | kNext | kMatchSpecVersion, limits));
+    q.ids = {object_id};
+    q.versions = store::VersionFilter{};
+    q.versions.all = true;
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), false));
+    if (g.objects.empty() && !g.more && !ObjectVisible(c, object_id, p, snap)) {
+      return Status::NotFound("no object " + object_id + " in this collection");
+    }
+    std::string out = g.more ? "{\"more\":true" : "{\"more\":false";
+    if (g.more) out += ",\"next\":" + JsonString(g.next);
+    out += ",\"versions\":[";
+    for (size_t i = 0; i < g.objects.size(); ++i) {
+      if (i) out.push_back(',');
+      out += "\"" + FormatTimestampMicros(g.objects[i].version) + "\"";
+    }
+    out += "]}";
+    SetJson(resp, 200, std::move(out));
+    DateHeaders(resp, g.objects);
+    return Status::Ok();
+  }
+
+  Status Delete(const http::Request& req, const store::Collection& c, const std::string& object_id,
+                const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
+    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kMatchVersion | kMatchSpecVersion, limits));
+    if (!ObjectVisible(c, object_id, p, snap)) {
+      return Status::NotFound("no object " + object_id + " in this collection");
+    }
+    store::VersionFilter vf = q.versions;
+    if (vf.IsDefault()) vf.all = true;  // DELETE without match[version]: every version
+    store::WriteOptions wo;
+    wo.audit = store::AuditEntry{auth::AuditActor(p), "objects.delete", c.id,
+                                 json({{"id", object_id}}).dump()};
+    RAMPART_ASSIGN_OR_RETURN(size_t n, store.DeleteObject(c.id, object_id, vf, q.spec_versions, wo));
+    (void)n;
+    resp.status = 200;
+    resp.body.clear();
+    return Status::Ok();
+  }
+
+  Status Post(const http::Request& req, const std::string& root, const store::Collection& c,
+              const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
+    Micros now = NowMicros();
+    ingest::IngestOptions io;
+    io.max_bytes = options.max_content_length;
+    RAMPART_ASSIGN_OR_RETURN(auto report, ingest::Ingest(store, snap, c, p, req.body, io));
+    store::StatusResource s;
+    s.id = RandomUuid();
+    s.api_root = root;
+    s.owner_user_id = p.user_id;
+    s.status = "complete";
+    s.request_timestamp = now;
+    ingest::FillStatus(report, s);
+    RAMPART_RETURN_IF_ERROR(store.PutStatus(s));
+    if (ingested) ingested->fetch_add(static_cast<int64_t>(report.added));
+    if (ingest_requests) ingest_requests->fetch_add(1);
+    ingested_local.fetch_add(static_cast<int64_t>(report.added));
+    SetJson(resp, 202, StatusJson(s));
+    MaybePurgeStatuses(now);
+    return Status::Ok();
+  }
+
+  void MaybePurgeStatuses(Micros now) {
+    Micros last = last_purge.load();
+    if (now - last < int64_t{3600} * 1'000'000) return;
+    if (!last_purge.compare_exchange_strong(last, now)) return;
+    (void)store.PurgeStatuses(now - options.status_retention);
+  }
+
+  static std::string StatusJson(const store::StatusResource& s) {
+    auto details = [](const std::vector<store::StatusDetail>& v) {
+      json a = json::array();
+      for (const auto& d : v) {
+        json e;
+        e["id"] = d.id;
+        e["version"] = d.version;
+        if (!d.message.empty()) e["message"] = d.message;
+        a.push_back(std::move(e));
+      }
+      return a;
+    };
+    json j;
+    j["id"] = s.id;
+    j["status"] = s.status;
+    j["request_timestamp"] = FormatTimestampMicros(s.request_timestamp);
+    j["total_count"] = s.total_count;
+    j["success_count"] = s.success_count;
+    j["successes"] = details(s.successes);
+    j["failure_count"] = s.failure_count;
+    j["failures"] = details(s.failures);
+    j["pending_count"] = s.pending_count;
+    j["pendings"] = details(s.pendings);
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  Status GetStatus(const std::string& root, const std::string& id, const auth::Principal& p,
+                   http::Response& resp) {
+    if (id.size() > 100) return Status::NotFound("no status " + id.substr(0, 100));
+    auto s = store.GetStatus(id);
+    if (!s.ok()) {
+      if (s.status().IsNotFound()) return Status::NotFound("no status " + id);
+      return s.status();
+    }
+    if (s->api_root != root || (s->owner_user_id != p.user_id && !p.IsAdmin())) {
+      return Status::NotFound("no status " + id);
+    }
+    if (s->request_timestamp < NowMicros() - options.status_retention) {
+      return Status::NotFound("status " + id + " has expired");
+    }
+    SetJson(resp, 200, StatusJson(*s));
+    return Status::Ok();
+  }
+
+  // ---- Dispatch ----
+
+  static const char* EndpointName(Route r, const std::string& method) {
+    switch (r) {
+      case Route::kHealth: return "healthz";
+      case Route::kMetrics: return "metrics";
+      case Route::kDiscovery: return "discovery";
+      case Route::kApiRoot: return "api_root";
+      case Route::kStatus: return "status";
+      case Route::kCollections: return "collections";
+      case Route::kCollection: return "collection";
+      case Route::kManifest: return "manifest";
+      case Route::kObjects: return method == "POST" ? "objects_post" : "objects_get";
+      case Route::kObject: return method == "DELETE" ? "object_delete" : "object_get";
+      case Route::kVersions: return "versions";
+      case Route::kNotFound: return "not_found";
+    }
+    return "other";
+  }
+
+  void Handle(const http::Request& req, http::Response& resp) {
+    Parsed route = ParsePath(req.path);
+    resp.endpoint = EndpointName(route.route, req.method);
+    if (route.route == Route::kNotFound) {
+      return WriteError(resp, 404, route.why.empty() ? "no such endpoint" : route.why);
+    }
+    if (route.route == Route::kHealth) {
+      resp.status = 200;
+      resp.SetHeader("Content-Type", "text/plain; charset=utf-8");
+      resp.body = "ok\n";
+      return;
+    }
+    if (route.route == Route::kMetrics) {
+      if (!metrics) return WriteError(resp, 404, "metrics are disabled");
+      resp.status = 200;
+      resp.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      resp.body = metrics->Render();
+      return;
+    }
+    // Methods.
+    const std::string& m = req.method;
+    std::string allow = "GET";
+    if (route.route == Route::kObjects) allow = "GET, POST";
+    if (route.route == Route::kObject) allow = "GET, DELETE";
+    bool allowed = m == "GET" || (m == "POST" && route.route == Route::kObjects) ||
+                   (m == "DELETE" && route.route == Route::kObject);
+    if (!allowed) {
+      resp.SetHeader("Allow", allow);
+      return WriteError(resp, 405, "method " + m.substr(0, 20) + " is not allowed here (allowed: " + allow + ")");
+    }
+    // Authentication.
+    auto principal = authn.Authenticate(req.Header("Authorization"), req.remote_address);
+    if (!principal.ok()) {
+      const Status& s = principal.error();
+      if (s.code() == StatusCode::kResourceExhausted) {
+        resp.SetHeader("Retry-After", "60");
+        return WriteError(resp, 429, s.message());
+      }
+      if (s.code() == StatusCode::kUnauthenticated) return WriteError(resp, 401, s.message());
+      return RespondWithStatus(resp, s);
+    }
+    const auth::Principal& p = *principal;
+    resp.user = p.user_id;
+    // Media types.
+    if (!AcceptsTaxii21(req.Header("Accept"))) {
+      return WriteError(resp, 406, "the Accept header must include application/taxii+json;version=2.1");
+    }
+    if (m == "POST" && !IsTaxii21ContentType(req.Header("Content-Type"))) {
+      return WriteError(resp, 415, "the Content-Type must be application/taxii+json;version=2.1");
+    }
+    Status s = Dispatch(req, route, p, resp);
+    if (!s.ok()) RespondWithStatus(resp, s);
+  }
+
+  Status Dispatch(const http::Request& req, const Parsed& route, const auth::Principal& p,
+                  http::Response& resp) {
+    if (route.route == Route::kDiscovery) {
+      Discovery(req, resp);
+      return Status::Ok();
+    }
+    RAMPART_ASSIGN_OR_RETURN(bool root_exists, RootExists(route.root));
+    if (!root_exists) return Status::NotFound("no API root '" + route.root.substr(0, 100) + "'");
+    if (route.route == Route::kApiRoot) {
+      ApiRoot(route.root, resp);
+      return Status::Ok();
+    }
+    if (route.route == Route::kStatus) return GetStatus(route.root, route.status_id, p, resp);
+    auto snap = authn.Snapshot();
+    if (route.route == Route::kCollections) return Collections(route.root, p, *snap, resp);
+    auto c = FindCollection(route.root, route.collection_id);
+    if (!c.ok()) return c.status();
+    auto access = auth::DecideCollection(*snap, p, *c);
+    if (!access.visible) return Status::NotFound("no collection " + route.collection_id.substr(0, 100));
+    if (route.route == Route::kCollection) {
+      SetJson(resp, 200, CollectionJson(*c, access).dump());
+      return Status::Ok();
+    }
+    if (req.method == "POST") {
+      if (!access.can_write) return Status::PermissionDenied("no write access to collection " + c->id);
+      return Post(req, route.root, *c, p, *snap, resp);
+    }
+    if (!access.can_read) return Status::PermissionDenied("no read access to collection " + c->id);
+    switch (route.route) {
+      case Route::kManifest: return Manifest(req, *c, p, *snap, resp);
+      case Route::kObjects: return Objects(req, *c, p, *snap, resp);
+      case Route::kObject:
+        if (req.method == "DELETE") {
+          if (!access.can_write) return Status::PermissionDenied("no write access to collection " + c->id);
+          return Delete(req, *c, route.object_id, p, *snap, resp);
+        }
+        return Object(req, *c, route.object_id, p, *snap, resp);
+      case Route::kVersions: return Versions(req, *c, route.object_id, p, *snap, resp);
+      default: return Status::NotFound("no such endpoint");
+    }
+  }
+};
+
+TaxiiService::TaxiiService(store::Store& store, auth::Authenticator& authenticator, http::Metrics* metrics,
+                           TaxiiOptions options)
+    : impl_(std::make_unique<Impl>(store, authenticator, metrics, std::move(options))) {}
+
+TaxiiService::~TaxiiService() = default;
+
+void TaxiiService::Handle(const http::Request& req, http::Response& resp) { impl_->Handle(req, resp); }
+
+void TaxiiService::RespondHttpError(int http_status, std::string_view message, http::Response& resp) {
+  WriteError(resp, http_status, message);
+}
+
+int64_t TaxiiService::objects_ingested() const { return impl_->ingested_local.load(); }
+
+}  // namespace rampart::taxii

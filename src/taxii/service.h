@@ -1,0 +1,81 @@
+// TaxiiService: every TAXII 2.1 endpoint (discovery, API roots, status,
+// collections, manifest, objects GET/POST, object GET/DELETE, versions) plus
+// /healthz and /metrics, as one http::Handler.
+//
+// Order of checks per request: route (404 unknown path, including a missing
+// trailing slash) -> method (405) -> authentication (401 with
+// WWW-Authenticate; 429 when rate limited) -> Accept (406) -> POST
+// Content-Type (415) -> collection visibility (404) -> can_read / can_write
+// (403) -> filters (400). Every read leaves through auth::ReleaseObject or
+// auth::MayReceive; a page that policy thins out is refilled from the store
+// (at most kMaxRefills extra queries) so pages are not needlessly short.
+//
+// Thread-safety: Handle() is called concurrently from every HTTP worker.
+#ifndef RAMPART_TAXII_SERVICE_H_
+#define RAMPART_TAXII_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace rampart::taxii {
+
+struct ApiRootConfig {
+  std::string path = "api";  // URL segment: /<path>/
+  std::string title = "Rampart";
+  std::string description;
+};
+
+struct TaxiiOptions {
+  std::string title = "Rampart TAXII 2.1 server";
+  std::string description = "Rampart: a federated cyber-threat-intelligence exchange";
+  std::string contact;
+  // Configured roots; the first is the discovery `default`. Roots named by
+  // existing collections are served too (titled after their path).
+  std::vector<ApiRootConfig> api_roots = {ApiRootConfig{}};
+  // Announced in every API root; bodies above it get 413 (the HTTP layer's
+  // body limit must be set to the same value).
+  size_t max_content_length = 10 * 1024 * 1024;
+  size_t default_page_size = 100;
+  size_t max_page_size = 1000;
+  // Base URL for discovery links ("https://taxii.example.org"); empty = from
+  // the request's Host header and scheme.
+  std::string public_url;
+  // Status resources are kept this long (TAXII: at least 24 h).
+  Micros status_retention = int64_t{24} * 3600 * 1'000'000;
+  // How long a collection looked up from the store is reused.
+  Micros collection_cache_ttl = 1'000'000;
+};
+
+class TaxiiService {
+ public:
+  static constexpr int kMaxRefills = 8;
+
+  // `store` and `authenticator` must outlive the service; `metrics` may be
+  // null (then /metrics answers 404).
+  TaxiiService(store::Store& store, auth::Authenticator& authenticator, http::Metrics* metrics,
+               TaxiiOptions options);
+  ~TaxiiService();
+
+  void Handle(const http::Request& req, http::Response& resp);
+
+  // Builds spec-shaped bodies for errors the HTTP layer detects itself.
+  static void RespondHttpError(int http_status, std::string_view message, http::Response& resp);
+
+  // Counters for /metrics (also readable by tests).
+  int64_t objects_ingested() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rampart::taxii
+
+#endif  // RAMPART_TAXII_SERVICE_H_
