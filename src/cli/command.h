@@ -22,6 +22,7 @@ inline constexpr int kExitUsage = 2;
 void AddBackupCommand(CLI::App& app, int& exit_code);
 void AddRestoreCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
+void AddPatternCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rampart::cli
 

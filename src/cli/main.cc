@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   rampart::cli::AddBackupCommand(app, exit_code);
   rampart::cli::AddRestoreCommand(app, exit_code);
   rampart::cli::AddValidateCommand(app, exit_code);
+  rampart::cli::AddPatternCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
