@@ -80,7 +80,6 @@ CREATE TABLE observables (
   seq    INTEGER NOT NULL,
   PRIMARY KEY (kind, value, seq)
 ) WITHOUT ROWID;
-CREATE INDEX observables_seq ON observables (seq);
 
 CREATE TABLE tombstones (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,

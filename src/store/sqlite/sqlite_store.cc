@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -445,17 +446,19 @@ class SqliteStore final : public Store {
         int64_t seq;
         Micros version;
         std::string spec;
+        std::vector<std::string> observables;  // flattened kind, value pairs
       };
       std::vector<Row> rows;
       {
         RAMPART_ASSIGN_OR_RETURN(
-            Stmt s, w.Prepare("SELECT seq, version, spec_version FROM objects"
+            Stmt s, w.Prepare("SELECT seq, version, spec_version, observables FROM objects"
                               " WHERE cid = ?1 AND id = ?2 ORDER BY version"));
         s.Bind(1, cid).Bind(2, id);
         while (true) {
           RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
           if (!row) break;
-          rows.push_back({s.Int(0), s.Int(1), s.Text(2)});
+          RAMPART_ASSIGN_OR_RETURN(std::vector<std::string> obs, DecodeList(s.View(3)));
+          rows.push_back({s.Int(0), s.Int(1), s.Text(2), std::move(obs)});
         }
       }
       // TAXII DELETE: no match[spec_version] = every spec version; no
@@ -476,7 +479,11 @@ class SqliteStore final : public Store {
       if (doomed.empty()) return Status::NotFound("no matching version of " + std::string(id));
       Micros now = Now();
       RAMPART_ASSIGN_OR_RETURN(Stmt del, w.Prepare("DELETE FROM objects WHERE seq = ?1"));
-      RAMPART_ASSIGN_OR_RETURN(Stmt del_obs, w.Prepare("DELETE FROM observables WHERE seq = ?1"));
+      // The row lists its own observables, so their index entries are
+      // deleted by primary key (no index on observables.seq needed).
+      RAMPART_ASSIGN_OR_RETURN(
+          Stmt del_obs,
+          w.Prepare("DELETE FROM observables WHERE kind = ?1 AND value = ?2 AND seq = ?3"));
       RAMPART_ASSIGN_OR_RETURN(
           Stmt tomb, w.Prepare("INSERT INTO tombstones (cid, id, version, deleted_at)"
                                " VALUES (?1,?2,?3,?4)"));
@@ -484,9 +491,11 @@ class SqliteStore final : public Store {
         del.Bind(1, r.seq);
         RAMPART_RETURN_IF_ERROR(del.Run());
         sqlite3_reset(del.raw());
-        del_obs.Bind(1, r.seq);
-        RAMPART_RETURN_IF_ERROR(del_obs.Run());
-        sqlite3_reset(del_obs.raw());
+        for (size_t i = 0; i + 1 < r.observables.size(); i += 2) {
+          del_obs.Bind(1, r.observables[i]).Bind(2, r.observables[i + 1]).Bind(3, r.seq);
+          RAMPART_RETURN_IF_ERROR(del_obs.Run());
+          sqlite3_reset(del_obs.raw());
+        }
         tomb.Bind(1, cid).Bind(2, id).Bind(3, r.version).Bind(4, now);
         RAMPART_RETURN_IF_ERROR(tomb.Run());
         sqlite3_reset(tomb.raw());
@@ -801,6 +810,8 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
+  SqliteWriteStats Stats() const { return {requests_.load(), transactions_.load()}; }
+
  private:
   static constexpr char kCollectionSelect[] =
       "SELECT id, api_root, title, description, media_types, default_tlp, is_public, created"
@@ -1094,6 +1105,8 @@ class SqliteStore final : public Store {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
       }
       std::vector<Status> results(batch.size());
+      requests_ += static_cast<int64_t>(batch.size());
+      ++transactions_;
       Status txn = BeginWithRetry(w);
       if (txn.ok()) {
         for (size_t i = 0; i < batch.size(); ++i) {
@@ -1150,6 +1163,7 @@ class SqliteStore final : public Store {
   std::deque<WriteTask*> queue_;  // guarded by queue_mu_
   bool stopping_ = false;         // guarded by queue_mu_
   std::thread writer_thread_;
+  std::atomic<int64_t> requests_{0}, transactions_{0};  // for WriteStatsForTest
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
@@ -1186,6 +1200,12 @@ Result<std::vector<std::string>> ExplainObjectQueryForTest(Store& store, const O
   auto* s = dynamic_cast<SqliteStore*>(&store);
   RAMPART_CHECK(s != nullptr);
   return s->Explain(q);
+}
+
+SqliteWriteStats WriteStatsForTest(Store& store) {
+  auto* s = dynamic_cast<SqliteStore*>(&store);
+  RAMPART_CHECK(s != nullptr);
+  return s->Stats();
 }
 
 Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& data_dir, bool force) {

@@ -68,6 +68,14 @@ Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& dat
 // would run on `store`. REQUIRES: `store` was made by OpenSqliteStore.
 Result<std::vector<std::string>> ExplainObjectQueryForTest(Store& store, const ObjectQuery& q);
 
+// Test hook: how many write requests the writer thread ran, in how many
+// transactions (group commit makes transactions < requests under load).
+struct SqliteWriteStats {
+  int64_t requests = 0;
+  int64_t transactions = 0;
+};
+SqliteWriteStats WriteStatsForTest(Store& store);
+
 }  // namespace rampart::store
 
 #endif  // RAMPART_STORE_SQLITE_SQLITE_STORE_H_

@@ -122,7 +122,11 @@ Status Connection::ApplyPragmas(Mode mode, int busy_timeout_ms) {
     // is fsynced at every commit, so an acknowledged write survives power loss.
     RAMPART_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     RAMPART_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-                                 " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
+                                 " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                                 // Checkpoint every ~40 MiB of WAL instead of 4 MiB: index
+                                 // pages rewritten by many commits are copied back once.
+                                 " PRAGMA wal_autocheckpoint=10000;"
+                                 " PRAGMA journal_size_limit=67108864;"));
   } else if (mode == Mode::kReader) {
     RAMPART_RETURN_IF_ERROR(Exec("PRAGMA query_only=1; PRAGMA temp_store=MEMORY;"
                                  " PRAGMA cache_size=-16384;"));
