@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <set>
 #include <thread>
@@ -571,7 +572,10 @@ TEST_P(StoreConformanceTest, CursorStableUnderConcurrentInserts) {
   ObjectQuery q;
   q.collection_id = kC1;
   q.limit = 7;
-  for (int guard = 0; guard < 100000; ++guard) {
+  // Pages until the writer has finished and the reader has caught up; the
+  // deadline only guards against a hang (slow disks make the writer slow).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
     bool finished = done.load();
     auto r = store().QueryObjects(q);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -586,7 +590,7 @@ TEST_P(StoreConformanceTest, CursorStableUnderConcurrentInserts) {
       // Caught up: resume the TAXII way, from the last date_added seen.
       q.cursor.clear();
       if (!dates.empty()) q.added_after = dates.back();
-      std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
   writer.join();
