@@ -23,6 +23,7 @@ void AddBackupCommand(CLI::App& app, int& exit_code);
 void AddRestoreCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddPatternCommand(CLI::App& app, int& exit_code);
+void AddMatchCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rampart::cli
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   rampart::cli::AddRestoreCommand(app, exit_code);
   rampart::cli::AddValidateCommand(app, exit_code);
   rampart::cli::AddPatternCommand(app, exit_code);
+  rampart::cli::AddMatchCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
