@@ -42,15 +42,23 @@ class Store {
 
   // ---- Objects ----
   // Writes all `objects` into `collection_id` in one transaction. Re-posting
-  // an existing (id, version) is kDuplicate (an idempotent success). The
-  // outcomes are in input order. NotFound if the collection does not exist.
+  // an existing (id, version) is kDuplicate (an idempotent success; its
+  // outcome carries the stored date_added). An object the store cannot take
+  // (empty id/type/spec_version/json, id not "<type>--...") is kFailed with a
+  // message and nothing of it is stored; the others still commit. The
+  // outcomes are in input order. NotFound if the collection does not exist
+  // (then nothing is written, including options.audit).
   virtual Result<std::vector<WriteOutcome>> AddObjects(std::string_view collection_id,
                                                        const std::vector<NewObject>& objects,
                                                        const WriteOptions& options = {}) = 0;
 
   // TAXII objects/manifest/versions semantics (see ObjectQuery). Ascending by
   // (date_added, seq); a non-empty `next` resumes exactly after the last
-  // returned version, stable while new objects arrive.
+  // returned version, stable while new objects arrive. match[version]
+  // first/last are computed among the object's versions that pass the
+  // spec_version selection (independent of added_after and the cursor).
+  // InvalidArgument for limit 0 or a malformed/foreign cursor; NotFound for
+  // an unknown collection. A backend may return fewer than `limit`.
   virtual Result<Page> QueryObjects(const ObjectQuery& q) = 0;
 
   // Deletes the versions of `id` selected by `versions` / `spec_versions`
@@ -61,7 +69,8 @@ class Store {
                                       const std::vector<std::string>& spec_versions,
                                       const WriteOptions& options = {}) = 0;
 
-  // Tombstones with seq > after_seq, ascending, at most `limit`.
+  // Tombstones with seq > after_seq, ascending, at most `limit`. Empty (not
+  // NotFound) for an unknown collection.
   virtual Result<std::vector<Tombstone>> ListTombstones(std::string_view collection_id,
                                                         int64_t after_seq, size_t limit) = 0;
 
@@ -77,19 +86,20 @@ class Store {
   // ---- Identities ----
   virtual Status PutOrganization(const Organization& o, const WriteOptions& options = {}) = 0;  // upsert
   virtual Result<Organization> GetOrganization(std::string_view id) = 0;
-  virtual Result<std::vector<Organization>> ListOrganizations() = 0;
+  virtual Result<std::vector<Organization>> ListOrganizations() = 0;  // ordered by id
   virtual Status PutUser(const User& u, const WriteOptions& options = {}) = 0;  // upsert
   virtual Result<User> GetUser(std::string_view id) = 0;
-  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;  // ordered by id
   virtual Status PutToken(const Token& t, const WriteOptions& options = {}) = 0;  // upsert
   // Looks a token up by the hex SHA-256 of its secret. NotFound if none.
   virtual Result<Token> FindTokenBySecretHash(std::string_view secret_sha256) = 0;
-  virtual Result<std::vector<Token>> ListTokens() = 0;
+  virtual Result<std::vector<Token>> ListTokens() = 0;  // ordered by id
   // Upsert on (collection_id, grantee_kind, grantee_id).
   virtual Status PutGrant(const Grant& g, const WriteOptions& options = {}) = 0;
+  // Ordered by (collection_id, grantee_kind, grantee_id).
   virtual Result<std::vector<Grant>> ListGrants() = 0;
   virtual Status PutSharingGroup(const SharingGroup& g, const WriteOptions& options = {}) = 0;
-  virtual Result<std::vector<SharingGroup>> ListSharingGroups() = 0;
+  virtual Result<std::vector<SharingGroup>> ListSharingGroups() = 0;  // ordered by id
 
   // ---- Audit chain ----
   // Appends one record, chained after the newest one in commit order.
