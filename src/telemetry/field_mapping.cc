@@ -10,8 +10,13 @@ namespace rampart::telemetry {
 struct FieldMapping::Impl {
   std::vector<std::string> paths;
   absl::flat_hash_map<std::string, PathId> path_ids;
-  absl::flat_hash_map<std::string, std::vector<FieldRule>> rules;
-  absl::flat_hash_set<std::string> prefixes;
+  // One table for both questions a reader asks about a dotted name: its
+  // rules (leaf) and whether longer mapped names start with it (prefix).
+  struct Entry {
+    std::vector<FieldRule> rules;
+    bool is_prefix = false;
+  };
+  absl::flat_hash_map<std::string, Entry> names;
 };
 
 FieldMapping::FieldMapping() : impl_(std::make_unique<Impl>()) {
@@ -57,18 +62,19 @@ Status FieldMapping::AddRule(std::string_view field, ValueKind kind, std::string
              kind != ValueKind::kUrlHost && kind != ValueKind::kUrlPath) {
     return Status::InvalidArgument("a STIX path is required for field '" + std::string(field) + "'");
   }
-  impl_->rules[std::string(field)].push_back({kind, id});
+  impl_->names[std::string(field)].rules.push_back({kind, id});
   for (size_t dot = field.find('.'); dot != std::string_view::npos; dot = field.find('.', dot + 1)) {
-    impl_->prefixes.insert(std::string(field.substr(0, dot)));
+    impl_->names[std::string(field.substr(0, dot))].is_prefix = true;
   }
   return Status::Ok();
 }
 
 FieldLookup FieldMapping::Lookup(std::string_view name) const {
   FieldLookup out;
-  auto it = impl_->rules.find(absl::string_view(name.data(), name.size()));
-  if (it != impl_->rules.end()) out.rules = &it->second;
-  out.is_prefix = impl_->prefixes.contains(absl::string_view(name.data(), name.size()));
+  auto it = impl_->names.find(absl::string_view(name.data(), name.size()));
+  if (it == impl_->names.end()) return out;
+  if (!it->second.rules.empty()) out.rules = &it->second.rules;
+  out.is_prefix = it->second.is_prefix;
   return out;
 }
 

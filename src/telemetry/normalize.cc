@@ -50,6 +50,28 @@ bool AppendIp(std::string_view in, std::string* out) {
   for (char c : in) {
     if (c == ':') { v6 = true; break; }
   }
+  if (!v6) {
+    // Fast path: a dotted quad without leading zeros is already canonical.
+    int parts = 0, digits = 0, val = 0;
+    bool ok = true;
+    for (char c : in) {
+      if (c >= '0' && c <= '9') {
+        if (digits > 0 && val == 0) ok = false;  // leading zero
+        val = val * 10 + (c - '0');
+        if (++digits > 3 || val > 255) ok = false;
+      } else if (c == '.' && digits > 0) {
+        ++parts;
+        digits = val = 0;
+      } else {
+        ok = false;
+      }
+      if (!ok) break;
+    }
+    if (ok && parts == 3 && digits > 0) {
+      out->append(in);
+      return true;
+    }
+  }
   char buf[64];
   std::memcpy(buf, in.data(), in.size());
   buf[in.size()] = '\0';

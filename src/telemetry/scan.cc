@@ -200,8 +200,8 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
           data = std::move(carry);
           carry.clear();
         } else {
-          data.reserve(carry.size() + last_nl + 1 + kLinePadding);
           data = std::move(carry);
+          data.reserve(data.size() + last_nl + 1 + kLinePadding);
           data.append(b.substr(0, last_nl + 1));
           carry.assign(b.substr(last_nl + 1));
         }
@@ -214,7 +214,7 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
         // force for its lines; a header change mid-file splits the chunk.
         size_t start = 0;
         auto flush = [&](size_t upto) -> bool {
-          if (upto <= start) return true;
+          if (upto <= start || data.empty()) return true;
           auto c = std::make_unique<Chunk>();
           c->source = src;
           c->first_line = line_no;
@@ -223,9 +223,19 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
           c->header = header;
           c->skipped_long = pending_long;
           pending_long = 0;
-          c->data.reserve(upto - start + kLinePadding);
-          c->data.assign(data, start, upto - start);
-          for (size_t k = start; k < upto; ++k) line_no += data[k] == '\n';
+          if (start == 0 && upto == data.size()) {
+            data.reserve(data.size() + kLinePadding);  // usually a no-op: reserved when cut
+            c->data = std::move(data);
+            data.clear();
+          } else {
+            c->data.reserve(upto - start + kLinePadding);
+            c->data.assign(data, start, upto - start);
+          }
+          const std::string& d = c->data;
+          for (const char* q = d.data(); (q = static_cast<const char*>(std::memchr(q, '\n', d.data() + d.size() - q)));
+               ++q) {
+            ++line_no;
+          }
           offset += upto - start;
           start = upto;
           return emit(std::move(c));
