@@ -7,6 +7,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "base/time.h"
 
 namespace rampart::http {
@@ -38,8 +42,25 @@ class SpdAccessLog : public AccessLog {
  public:
   SpdAccessLog(std::shared_ptr<spdlog::details::thread_pool> pool, std::shared_ptr<spdlog::logger> logger,
                Format format)
-      : pool_(std::move(pool)), logger_(std::move(logger)), format_(format) {}
-  ~SpdAccessLog() override { Flush(); }
+      : pool_(std::move(pool)), logger_(std::move(logger)), format_(format) {
+    // Flush at least once a second so `tail -f` shows recent requests.
+    flusher_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!stop_) {
+        cv_.wait_for(lock, std::chrono::seconds(1));
+        logger_->flush();
+      }
+    });
+  }
+  ~SpdAccessLog() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    flusher_.join();
+    Flush();
+  }
 
   void Log(const RequestRecord& r) override {
     std::string line;
@@ -70,7 +91,7 @@ class SpdAccessLog : public AccessLog {
                      q.target.substr(0, 2048), r.response->status, r.bytes_out, r.micros,
                      r.response->user.empty() ? "-" : r.response->user);
     }
-    logger_->info(line);
+    logger_->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
   }
 
   void Flush() override { logger_->flush(); }
@@ -79,6 +100,10 @@ class SpdAccessLog : public AccessLog {
   std::shared_ptr<spdlog::details::thread_pool> pool_;
   std::shared_ptr<spdlog::logger> logger_;
   Format format_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread flusher_;
 };
 
 }  // namespace
