@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -179,7 +180,7 @@ std::vector<std::string> MapDisabled(const nlohmann::json& disabled) {
   auto add = [&](const std::string& n) {
     static const std::map<std::string, std::vector<std::string>> kMap = {
         {"custom-prefix", {"custom-prefix"}},
-        {"custom-prefix-lax", {"custom-prefix"}},
+        {"custom-prefix-lax", {"custom-prefix-lax"}},
         {"extensions-use", {"extensions-use"}},
         {"hash-algo", {"hash-algo"}},
         {"indicator-properties", {"indicator-properties"}},
@@ -189,7 +190,7 @@ std::vector<std::string> MapDisabled(const nlohmann::json& disabled) {
         {"extension-properties", {"extension-properties"}},
         {"marking-definition-type", {"marking-definition-type"}},
         {"observable-dictionary-keys", {"dictionary-key-case"}},
-        {"1", {"custom-prefix", "vocab-format", "kill-chain-names", "dictionary-key-case", "lang",
+        {"1", {"custom-prefix", "custom-prefix-lax", "vocab-format", "kill-chain-names", "dictionary-key-case", "lang",
                "relationship-types", "custom-reference"}},
         {"2", {"open-vocab", "hash-algo", "marking-definition-type"}},
     };
@@ -213,6 +214,13 @@ std::vector<std::string> MapDisabled(const nlohmann::json& disabled) {
   for (const auto& r : raw) add(r);
   return names;
 }
+
+// Every SHOULD rule name Rampart reports (docs/validation-policy.md).
+constexpr const char* kShouldRules[] = {
+    "custom-prefix", "custom-prefix-lax", "extensions-use", "open-vocab", "vocab-format", "kill-chain-names",
+    "hash-algo", "lang", "indicator-properties", "relationship-types", "extension-description",
+    "extension-properties", "marking-definition-type", "dictionary-key-case", "custom-reference",
+    "duplicate-object", "extref-source"};
 
 struct Divergence {
   std::string source;
@@ -253,6 +261,13 @@ void RunOasisCases(const std::string& rel, const std::string& tag) {
     if (o.is_object()) {
       opts.strict = o.value("strict", false);
       if (o.contains("disabled")) opts.disabled_should_rules = MapDisabled(o["disabled"]);
+      if (o.contains("enabled")) {
+        // stix2-validator's `enabled`: only the named optional checks run.
+        std::vector<std::string> keep = MapDisabled(o["enabled"]);
+        for (const char* rule : kShouldRules) {
+          if (std::find(keep.begin(), keep.end(), rule) == keep.end()) opts.disabled_should_rules.push_back(rule);
+        }
+      }
     }
     std::string instance = c["instance"].dump();
     auto r = ParseBundleOrObject(instance, opts);

@@ -78,6 +78,14 @@ bool IsValidPropertyName(std::string_view n) {
   return std::all_of(n.begin(), n.end(), [](char c) { return IsLowerAlnum(c) || c == '_'; });
 }
 
+// stix2-validator's custom-prefix (strict form): "x_<source>_<name>" for
+// properties, "x-<source>-<name>" for types and extension names.
+bool HasSourcePrefix(std::string_view n, char sep) {
+  if (n.size() < 3 || n[0] != 'x' || n[1] != sep) return false;
+  size_t second = n.find(sep, 2);
+  return second != std::string_view::npos && second > 2 && second + 1 < n.size();
+}
+
 // Dictionary keys: ASCII letters, digits, '_' and '-', at most 250 (STIX 2.1 2.6).
 bool IsValidDictKey(std::string_view k) {
   if (k.empty() || k.size() > 250) return false;
@@ -233,6 +241,7 @@ class Checker {
                        const TypeSpec* spec, bool top_level);
   void CheckValue(const PropSpec& spec, element v, const std::string& path, bool top_level);
   void CheckCustomProperty(std::string_view name, element v, const std::string& path, bool top_level);
+  void CheckCustomPrefix(std::string_view name, char sep, const std::string& path, std::string_view what);
   void CheckIdRef(element v, std::string_view allowed, const std::string& path, bool record);
   std::optional<Micros> CheckTimestamp(element v, const std::string& path, bool millis);
   void CheckExtRef(element v, const std::string& path);
@@ -400,7 +409,7 @@ void Checker::CheckExtRef(element v, const std::string& path) {
     if (!has_id) Must(path + ".external_id", "external-reference", "a 'capec' reference must have an external_id");
     else if (!is_capec(ext_id)) Must(path + ".external_id", "external-reference", "'" + std::string(ext_id) + "' is not a CAPEC id (CAPEC-N)");
   } else if (has_id && (is_cve(ext_id) || is_capec(ext_id)) && !v20_) {
-    Should(path + ".source_name", "external-reference",
+    Should(path + ".source_name", "extref-source",
            "external_id '" + std::string(ext_id) + "' should use source_name 'cve'/'capec'");
   }
   for (auto field : er) {
@@ -610,6 +619,8 @@ void Checker::CheckExtensions(element v, const std::string& path) {
     if (es == nullptr) {
       Should(p, "extensions-use",
              "'" + key + "' is not a predefined extension; custom extensions should use an extension-definition");
+      // The "-ext" suffix is not part of the <source>-<name> pattern.
+      CheckCustomPrefix(std::string_view(key).substr(0, key.size() - 4), '-', p, "custom extension");
       for (auto f : body) {
         if (!IsValidPropertyName(f.key)) {
           Must(p + "." + std::string(f.key), "property-name",
@@ -842,12 +853,22 @@ void Checker::CheckCustomProperty(std::string_view name, element v, const std::s
   }
   if (top_level && has_toplevel_extension_) return;  // declared by a toplevel-property-extension
   if (spec_ == nullptr && top_level) return;         // a custom object names its own properties
-  if (!StartsWith(name, "x_")) {
-    if (!Should(path, "custom-prefix", "custom property '" + std::string(name) + "' should start with 'x_'") &&
-        !v20_) {
-      Should(path, "extensions-use",
-             "custom property '" + std::string(name) + "': STIX 2.1 recommends an extension-definition");
-    }
+  CheckCustomPrefix(name, '_', path, "custom property");
+  if (!v20_) {
+    Should(path, "extensions-use",
+           "custom property '" + std::string(name) + "': STIX 2.1 recommends an extension-definition");
+  }
+}
+
+void Checker::CheckCustomPrefix(std::string_view name, char sep, const std::string& path, std::string_view what) {
+  std::string x = std::string("x") + sep;
+  if (!HasSourcePrefix(name, sep) &&
+      Should(path, "custom-prefix",
+             std::string(what) + " '" + std::string(name) + "' should be named " + x + "<source>" + sep + "<name>")) {
+    return;
+  }
+  if (!StartsWith(name, x)) {
+    Should(path, "custom-prefix-lax", std::string(what) + " '" + std::string(name) + "' should start with '" + x + "'");
   }
 }
 
@@ -1281,9 +1302,8 @@ void Checker::Run(object obj) {
   }
   if (!spec_) {
     // Custom object (STIX 2.1 section 11.2).
-    if (!StartsWith(type, "x-") && extension_types_.empty()) {
-      Should(P("type"), "custom-prefix", "custom object type '" + type_ + "' should start with 'x-'");
-    } else if (extension_types_.empty() && !v20_) {
+    if (extension_types_.empty()) CheckCustomPrefix(type, '-', P("type"), "custom object type");
+    if (extension_types_.empty() && !v20_) {
       Should(P("type"), "extensions-use",
              "custom object type '" + type_ + "': STIX 2.1 recommends a new-sdo/new-sco extension-definition");
     }
