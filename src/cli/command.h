@@ -22,7 +22,16 @@ inline constexpr int kExitUsage = 2;
 void AddBackupCommand(CLI::App& app, int& exit_code);
 void AddRestoreCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
+void AddServeCommand(CLI::App& app, int& exit_code);
+void AddDemoCommand(CLI::App& app, int& exit_code);
+void AddCollectionCommand(CLI::App& app, int& exit_code);
 void AddPatternCommand(CLI::App& app, int& exit_code);
+void AddOrgCommand(CLI::App& app, int& exit_code);
+void AddUserCommand(CLI::App& app, int& exit_code);
+void AddTokenCommand(CLI::App& app, int& exit_code);
+void AddGrantCommand(CLI::App& app, int& exit_code);
+void AddGroupCommand(CLI::App& app, int& exit_code);
+void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddMatchCommand(CLI::App& app, int& exit_code);
 
 }  // namespace rampart::cli

@@ -14,7 +14,16 @@ int main(int argc, char** argv) {
   rampart::cli::AddBackupCommand(app, exit_code);
   rampart::cli::AddRestoreCommand(app, exit_code);
   rampart::cli::AddValidateCommand(app, exit_code);
+  rampart::cli::AddServeCommand(app, exit_code);
+  rampart::cli::AddDemoCommand(app, exit_code);
+  rampart::cli::AddCollectionCommand(app, exit_code);
   rampart::cli::AddPatternCommand(app, exit_code);
+  rampart::cli::AddOrgCommand(app, exit_code);
+  rampart::cli::AddUserCommand(app, exit_code);
+  rampart::cli::AddTokenCommand(app, exit_code);
+  rampart::cli::AddGrantCommand(app, exit_code);
+  rampart::cli::AddGroupCommand(app, exit_code);
+  rampart::cli::AddAuditCommand(app, exit_code);
   rampart::cli::AddMatchCommand(app, exit_code);
 
   try {
