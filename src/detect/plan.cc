@@ -3,6 +3,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/hash/hash.h>
 
+#include <algorithm>
 #include <string>
 
 #include "pattern/parser.h"
@@ -72,10 +73,42 @@ struct PlanBuilder::Impl {
   }
 
   // Whether a comparison tree can be served by atoms.
+  static void CollectPaths(const pattern::ComparisonExpr& e, std::vector<std::string>* types,
+                           std::vector<std::string>* paths) {
+    if (e.kind == pattern::ComparisonExpr::Kind::kComparison) {
+      types->push_back(e.comparison.path.object_type);
+      paths->push_back(CanonicalPath(e.comparison.path));
+      return;
+    }
+    for (const auto& c : e.children) CollectPaths(c, types, paths);
+  }
+
   bool IsFast(const pattern::ComparisonExpr& e) const {
     if (e.kind != pattern::ComparisonExpr::Kind::kComparison) {
       for (const auto& c : e.children) {
         if (!IsFast(c)) return false;
+      }
+      if (e.kind == pattern::ComparisonExpr::Kind::kAnd) {
+        // STIX 2.1: the comparisons ANDed inside one [ ] must hold for the
+        // same object. The fast path knows an event's values, not its
+        // objects, so it takes only ANDs over one object type whose
+        // operands test different properties (one object per type per
+        // event); the rest goes to the reference evaluator.
+        std::vector<std::string> types, all_paths;
+        for (const auto& c : e.children) {
+          std::vector<std::string> t, p;
+          CollectPaths(c, &t, &p);
+          std::sort(p.begin(), p.end());
+          p.erase(std::unique(p.begin(), p.end()), p.end());
+          for (auto& x : p) {
+            if (std::find(all_paths.begin(), all_paths.end(), x) != all_paths.end()) return false;
+          }
+          all_paths.insert(all_paths.end(), p.begin(), p.end());
+          types.insert(types.end(), t.begin(), t.end());
+        }
+        for (const auto& t : types) {
+          if (t != types.front()) return false;
+        }
       }
       return true;
     }
