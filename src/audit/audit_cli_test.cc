@@ -20,13 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct Proc {
   int code = -1;
   std::string out;
 };
 
-Run Sh(const std::string& cmd) {
-  Run r;
+Proc Sh(const std::string& cmd) {
+  Proc r;
   FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf;
@@ -48,8 +48,12 @@ class AuditCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* bin = std::getenv("RAMPART_BINARY");
-    bin_ = bin ? bin : "";
-    if (bin_.empty() || !fs::exists(bin_)) GTEST_SKIP() << "rampart binary not built: " << bin_;
+    // Tests run in the build directory, where the binary is.
+    bin_ = bin ? bin : (fs::current_path() / "rampart").string();
+    if (!fs::exists(bin_)) {
+      if (testing::InCi()) FAIL() << "rampart binary not built (CI=true): " << bin_;
+      GTEST_SKIP() << "rampart binary not built: " << bin_;
+    }
     dir_ = fs::temp_directory_path() / ("rampart-audit-cli-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -58,7 +62,7 @@ class AuditCliTest : public ::testing::Test {
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
-  Run R(const std::string& args) { return Sh("'" + bin_ + "' " + args); }
+  Proc R(const std::string& args) { return Sh("'" + bin_ + "' " + args); }
 
   std::string bin_, data_;
   fs::path dir_;
@@ -67,15 +71,15 @@ class AuditCliTest : public ::testing::Test {
 TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   // Identity changes, each audited.
   ASSERT_EQ(R("org add --name 'Partner CERT'" + data_).code, 0);
-  Run user = R("user add --name alice --role contributor --generate-password" + data_);
+  Proc user = R("user add --name alice --role contributor --generate-password" + data_);
   ASSERT_EQ(user.code, 0);
   EXPECT_EQ(LastLine(user.out).size(), 32u);  // the password, alone on the last line
-  Run tok = R("token create --name ci --user alice --expires 30d" + data_);
+  Proc tok = R("token create --name ci --user alice --expires 30d" + data_);
   ASSERT_EQ(tok.code, 0);
   const std::string secret = LastLine(tok.out);
   EXPECT_EQ(secret.size(), 68u) << tok.out;
   EXPECT_EQ(secret.rfind("rmp_", 0), 0u);
-  Run list = R("token list" + data_);
+  Proc list = R("token list" + data_);
   ASSERT_EQ(list.code, 0);
   EXPECT_EQ(list.out.find(secret.substr(4)), std::string::npos);  // never shown again
   ASSERT_EQ(R("token revoke ci" + data_).code, 0);
@@ -83,7 +87,7 @@ TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   EXPECT_EQ(R("token revoke no-such-token" + data_).code, 1);
   ASSERT_EQ(R("group add --name isac --member 'Partner CERT'" + data_).code, 0);
 
-  Run v = R("audit verify" + data_);
+  Proc v = R("audit verify" + data_);
   ASSERT_EQ(v.code, 0) << v.out;
   EXPECT_EQ(v.out.rfind("OK: ", 0), 0u);
   const std::string head = v.out.substr(v.out.find("head ") + 5, std::string::npos);
@@ -104,7 +108,7 @@ TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   size_t b = doc.find("```", a);
   const fs::path py = dir_ / "verify_audit.py";
   std::ofstream(py) << doc.substr(a, b - a);
-  Run pv = Sh("/usr/bin/python3 '" + py.string() + "' '" + exp.string() + "' " + anchor);
+  Proc pv = Sh("/usr/bin/python3 '" + py.string() + "' '" + exp.string() + "' " + anchor);
   EXPECT_EQ(pv.code, 0) << pv.out;
   EXPECT_NE(pv.out.find(anchor), std::string::npos) << pv.out;
   EXPECT_EQ(R("audit verify --file '" + exp.string() + "' --anchor " + anchor + data_).code, 0);
@@ -122,7 +126,7 @@ TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   const fs::path bad = dir_ / "tampered.jsonl";
   std::ofstream(bad) << text;
   EXPECT_NE(Sh("/usr/bin/python3 '" + py.string() + "' '" + bad.string() + "'").code, 0);
-  Run rv = R("audit verify --file '" + bad.string() + "'" + data_);
+  Proc rv = R("audit verify --file '" + bad.string() + "'" + data_);
   EXPECT_EQ(rv.code, 1) << rv.out;
   EXPECT_NE(rv.out.find("TAMPERED at record 3"), std::string::npos) << rv.out;
 
@@ -139,19 +143,19 @@ TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   // Tamper with the store itself.
   const std::string db = (dir_ / "data" / "rampart.db").string();
   ASSERT_EQ(Sh("/usr/bin/sqlite3 '" + db + "' \"UPDATE audit SET actor='mallory' WHERE seq=2\"").code, 0);
-  Run sv = R("audit verify" + data_);
+  Proc sv = R("audit verify" + data_);
   EXPECT_EQ(sv.code, 1) << sv.out;
   EXPECT_NE(sv.out.find("TAMPERED at record 2"), std::string::npos) << sv.out;
 }
 
 TEST_F(AuditCliTest, TokenShorthandGrantsTheCollection) {
-  Run c = R("collection create --title Shared" + data_);
+  Proc c = R("collection create --title Shared" + data_);
   if (c.code != 0) GTEST_SKIP() << "collection command unavailable";
   const std::string coll = c.out.substr(0, c.out.find_first_of("\t\n"));
-  Run tok = R("token create --name rw --collection " + coll + " --read --write" + data_);
+  Proc tok = R("token create --name rw --collection " + coll + " --read --write" + data_);
   ASSERT_EQ(tok.code, 0) << tok.out;
   EXPECT_EQ(LastLine(tok.out).rfind("rmp_", 0), 0u);
-  Run grants = R("grant --list" + data_);
+  Proc grants = R("grant --list" + data_);
   ASSERT_EQ(grants.code, 0);
   EXPECT_NE(grants.out.find(coll + "\tuser\t"), std::string::npos) << grants.out;
   EXPECT_NE(grants.out.find("\tyes\tyes"), std::string::npos) << grants.out;
