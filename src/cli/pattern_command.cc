@@ -166,11 +166,18 @@ void AddPatternCommand(CLI::App& app, int& exit_code) {
       "check",
       "Check STIX patterns. Each argument is a pattern, a file with one pattern per line, or a JSON file "
       "(bundle/objects) whose indicators' patterns are checked. Exit 0 all valid, 1 any invalid, 2 I/O error.");
-  // allow_extra_args(false): CLI11 would otherwise read "[a,b]" as a list
-  // and strip the brackets of every pattern.
-  check->add_option("inputs", args->inputs, "PATTERN or FILE")->required()->allow_extra_args(false);
+  // The inputs are taken raw from the extras: a CLI11 positional vector
+  // would read "[a,b]" as a list and strip the brackets of every pattern.
+  check->allow_extras();
+  check->footer("Arguments: PATTERN or FILE, one or more.");
   check->add_flag("--canonical", args->canonical, "Also print the canonical form of each valid pattern");
-  check->callback([args, &exit_code]() {
+  check->callback([args, check, &exit_code]() {
+    args->inputs = check->remaining();
+    if (args->inputs.empty()) {
+      std::fprintf(stderr, "pattern check: give at least one PATTERN or FILE (see --help)\n");
+      exit_code = kExitUsage;
+      return;
+    }
     int code = kExitOk;
     for (const std::string& in : args->inputs) {
       int c = CheckInput(in, args->canonical);
