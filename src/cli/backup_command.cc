@@ -35,6 +35,7 @@ void AddBackupCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("OUT", args->out, "New data directory for the backup (must not hold one)")
       ->required();
   cmd->callback([args, &exit_code] {
+    args->store.create_if_missing = false;  // never back up a store made just now
     auto s = OpenStore(args->store);
     if (!s.ok()) {
       std::fprintf(stderr, "rampart backup: %s\n", s.status().ToString().c_str());

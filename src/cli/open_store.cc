@@ -36,7 +36,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreOptions& o) {
   if (spec.rfind("sqlite:", 0) == 0) {
     std::string dir = spec.substr(7);
     if (dir.empty()) return Status::InvalidArgument("--store sqlite: needs a directory (sqlite:DIR)");
-    return store::OpenSqliteStore(dir);
+    store::SqliteOptions options;
+    options.create_if_missing = o.create_if_missing;
+    return store::OpenSqliteStore(dir, options);
   }
   if (spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0) {
 #if RAMPART_HAVE_POSTGRES_STORE

@@ -28,6 +28,9 @@ struct StoreOptions {
   std::string store;
   // A data directory; when non-empty it wins over `store` ("sqlite:" + data).
   std::string data;
+  // SQLite only: create the data directory and an empty store when missing.
+  // Read-only tools (backup, export) set it to false: NotFound instead.
+  bool create_if_missing = true;
 };
 
 // Adds `--store` and `--data` to `cmd`, writing into `*o`. `o` must outlive
