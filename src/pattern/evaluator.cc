@@ -421,6 +421,10 @@ class Evaluator {
   Evaluator(const Json& input, const EvalOptions& options) : options_(options) { Load(input); }
 
   EvalResult Run(const Pattern& pattern) {
+    if (SearchDepth(pattern.root) > options_.max_search_depth)
+      throw EvalError{"pattern too complex to evaluate (search nesting above " +
+                          std::to_string(options_.max_search_depth) + ")",
+                      StatusCode::kResourceExhausted};
     Prepare(pattern.root);
     Gen<Binding> g = Build(pattern.root);
     std::optional<Binding> first = g.Next();
@@ -435,6 +439,16 @@ class Evaluator {
   }
 
  private:
+  // How deeply the generators built for `e` nest (saturating).
+  static size_t SearchDepth(const ObservationExpr& e) {
+    constexpr size_t kCap = size_t{1} << 40;
+    size_t d = 1;
+    for (const ObservationExpr& c : e.children) d = std::min(kCap, d + SearchDepth(c));
+    if (e.kind == ObservationExpr::Kind::kRepeats)
+      d = std::min<size_t>(kCap, d + static_cast<size_t>(std::clamp<int64_t>(e.repeats, 0, int64_t{1} << 40)));
+    return d;
+  }
+
   // ------------------------------------------------------------ loading
   void Load(const Json& input) {
     std::vector<const Json*> elements;

@@ -53,6 +53,11 @@ struct EvalOptions {
   // Upper bound on binding-search steps (AND/FOLLOWEDBY/REPEATS joins);
   // exceeding it is ResourceExhausted rather than an endless search.
   size_t max_steps = 50'000'000;
+  // Upper bound on the nesting of the lazy binding search, which grows with
+  // the number of observation expressions and with REPEATS counts (each
+  // level is a native stack frame while searching); beyond it Evaluate
+  // returns ResourceExhausted instead of risking the stack.
+  size_t max_search_depth = 20'000;
 };
 
 struct EvalResult {

@@ -88,6 +88,23 @@ TEST(EvaluatorTest, BindingSearchIsBounded) {
   EXPECT_TRUE(r->matched);
 }
 
+// Patterns whose lazy search would nest too deeply are refused, not run.
+TEST(EvaluatorTest, RefusesTooDeepSearches) {
+  std::string many = "[file:name = 'a']";
+  for (int i = 0; i < 30000; ++i) many += " AND [file:name = 'a']";
+  Result<Pattern> p = ParsePattern(many);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  Result<EvalResult> r = Evaluate(*p, kTwoObservations);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  r = Evaluate(P("[file:name = 'a'] REPEATS 1000000 TIMES"), kTwoObservations);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  r = Evaluate(P("[file:name = 'b.exe'] REPEATS 1000 TIMES"), kTwoObservations);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->matched);
+}
+
 TEST(EvaluatorTest, Stix21BundlesAndSdoTypes) {
   const char* bundle = R"([{"type": "bundle", "id": "bundle--1", "objects": [
     {"type": "observed-data", "id": "observed-data--a", "first_observed": "2020-01-01T00:00:00Z",
