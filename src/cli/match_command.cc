@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -241,8 +242,16 @@ int RunMatchCommand(const MatchArgs& a) {
                  (unsigned long long)counters.events.load(), (unsigned long long)counters.malformed.load(),
                  HumanBytes(counters.bytes.load()).c_str(), scan_s,
                  scan_s > 0 ? counters.bytes.load() / scan_s / 1e6 : 0.0, (unsigned long long)stats.hits);
-    for (const auto& [id, n] : per_indicator) {
-      std::fprintf(stderr, "match:   %s %llu\n", id.c_str(), (unsigned long long)n);
+    // Hits per indicator, most hits first; long lists are cut at 50 lines.
+    std::vector<std::pair<uint64_t, std::string>> by_count;
+    for (const auto& [id, n] : per_indicator) by_count.emplace_back(n, id);
+    std::sort(by_count.begin(), by_count.end(), [](auto& x, auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+    constexpr size_t kShown = 50;
+    for (size_t i = 0; i < by_count.size() && i < kShown; ++i) {
+      std::fprintf(stderr, "match:   %s %llu\n", by_count[i].second.c_str(), (unsigned long long)by_count[i].first);
+    }
+    if (by_count.size() > kShown) {
+      std::fprintf(stderr, "match:   ... and %zu more indicators with hits\n", by_count.size() - kShown);
     }
   }
   if (!st.ok()) {
