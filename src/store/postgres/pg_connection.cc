@@ -277,6 +277,17 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   return Lease(this, std::move(c).value());
 }
 
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<PgConnection>> dead;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    dead.swap(idle_);
+    open_ -= static_cast<int>(dead.size());
+    cv_.notify_all();
+  }
+  // PQfinish outside the lock.
+}
+
 void ConnectionPool::Release(std::unique_ptr<PgConnection> c) {
   std::lock_guard<std::mutex> l(mu_);
   if (c->broken()) {

@@ -131,6 +131,10 @@ class ConnectionPool {
   // and none is idle, else waiting for one. Unavailable when connecting fails.
   Result<Lease> Acquire();
 
+  // Closes every idle connection. Called after a connection turned out dead
+  // (server restart, failover): its idle siblings are most likely dead too.
+  void DropIdle();
+
  private:
   void Release(std::unique_ptr<PgConnection> c);
 

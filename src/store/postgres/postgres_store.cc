@@ -732,6 +732,7 @@ class PostgresStore final : public Store {
       RAMPART_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_->Acquire());
       Result<T> r = f(*lease);
       if (r.ok() || attempt > 0 || !lease->broken()) return r;
+      pool_->DropIdle();
     }
   }
 
@@ -744,7 +745,10 @@ class PostgresStore final : public Store {
       PgConnection& conn = *lease;
       Status begin = conn.Exec("BEGIN");
       if (!begin.ok()) {
-        if (conn.broken() && attempt == 1) continue;  // a dead idle connection
+        if (conn.broken() && attempt == 1) {  // a dead idle connection
+          pool_->DropIdle();
+          continue;
+        }
         return begin;
       }
       Result<T> r = f(conn);

@@ -287,9 +287,24 @@ TEST(PostgresStoreTest, SurvivesServerKillingItsConnections) {
   Store& st = **s;
   ASSERT_TRUE(st.CreateCollection(Coll(kC1)).ok());
   ASSERT_TRUE(st.AddObjects(kC1, {Obj("indicator", 1, kT0)}).ok());
+  // Several pooled connections, all idle when the server kills them.
+  {
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 4; ++i) {
+      ts.emplace_back([&] {
+        for (int k = 0; k < 5; ++k) {
+          ObjectQuery q;
+          q.collection_id = kC1;
+          EXPECT_TRUE(st.QueryObjects(q).ok());
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+  }
   RawConn raw("");
-  EXPECT_NE(raw.Exec("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {app}),
-            "0");
+  EXPECT_GE(std::stoi(raw.Exec(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {app})),
+            2);
   raw.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
            {app});
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
