@@ -28,6 +28,7 @@ struct ValidateArgs {
   bool upgrade = false;
   bool no_stix20 = false;
   bool quiet = false;
+  bool warnings = false;
   size_t max_bytes = size_t{100} << 20;
 };
 
@@ -100,7 +101,7 @@ int RunValidate(const ValidateArgs& args) {
     size_t v20 = 0;
     for (const auto& o : r.objects) v20 += o.is_stix20 ? 1 : 0;
     for (const auto& e : r.errors) std::cerr << file << ": " << stix::FormatError(e) << "\n";
-    if (!args.quiet) {
+    if (args.warnings) {
       for (const auto& w : r.warnings) std::cerr << file << ": warning: " << stix::FormatError(w) << "\n";
     }
     bool ok = r.errors.empty();
@@ -115,8 +116,12 @@ int RunValidate(const ValidateArgs& args) {
     for (const auto& w : r.warnings) fr["warnings"].push_back(ErrorJson(w));
     report.push_back(fr);
     if (!args.json && !args.quiet) {
-      std::printf("%s: %s (%zu objects%s%s)\n", file.c_str(), ok ? "valid" : "INVALID", r.objects_seen,
-                  v20 ? ", " : "", v20 ? (std::to_string(v20) + " validated as STIX 2.0").c_str() : "");
+      std::string notes;
+      if (v20) notes += ", " + std::to_string(v20) + " validated as STIX 2.0";
+      if (!r.warnings.empty() && !args.warnings) {
+        notes += ", " + std::to_string(r.warnings.size()) + " SHOULD-level warnings (--warnings to list)";
+      }
+      std::printf("%s: %s (%zu objects%s)\n", file.c_str(), ok ? "valid" : "INVALID", r.objects_seen, notes.c_str());
     }
   }
   if (args.json) std::printf("%s\n", report.dump(2).c_str());
@@ -135,6 +140,7 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--upgrade", args->upgrade, "Upgrade STIX 2.0 objects to 2.1, then validate them as 2.1");
   cmd->add_flag("--no-stix20", args->no_stix20, "Reject STIX 2.0 objects instead of validating them as 2.0");
   cmd->add_flag("-q,--quiet", args->quiet, "Print only errors");
+  cmd->add_flag("--warnings", args->warnings, "Also list SHOULD-level findings (without --strict they are warnings)");
   cmd->add_option("--max-bytes", args->max_bytes, "Largest accepted file in bytes (default 100 MiB)");
   cmd->callback([args, &exit_code] { exit_code = RunValidate(*args); });
 }

@@ -223,6 +223,7 @@ class Checker {
 
  private:
   void Must(const std::string& path, std::string_view rule, std::string message) {
+    if (v20_) message += " (validated as STIX 2.0: the object has no spec_version)";
     errors_->push_back({out_->id, path, std::string(rule), std::move(message), false});
   }
   // Records a SHOULD-level finding; false if the rule is disabled.
