@@ -277,6 +277,88 @@ TEST(PostgresStoreTest, HostileTextFailsPerObject) {
   EXPECT_TRUE(st.FindObservable({"ipv4-addr", "\xff"}, 10)->empty());
 }
 
+TEST(PgEncodingTest, CopyBufferEscapesTextFormat) {
+  // COPY text format: tab-separated, \N is NULL, and backslash, tab,
+  // newline and carriage return must be escaped inside values.
+  struct Case {
+    std::string in, want;
+  } cases[] = {
+      {"plain", "plain"},
+      {"a\tb", "a\\tb"},
+      {"line1\nline2\r", "line1\\nline2\\r"},
+      {"back\\slash", "back\\\\slash"},
+      {"\\N", "\\\\N"},  // the text "\N" is not NULL
+      {"\\.", "\\\\."},  // nor the end-of-data marker
+      {"quote\"'", "quote\"'"},
+  };
+  for (const auto& c : cases) {
+    CopyBuffer b;
+    b.Text(c.in);
+    b.EndRow();
+    EXPECT_EQ(b.data(), c.want + "\n") << c.in;
+  }
+  CopyBuffer row;
+  row.Int(-5).Null().Bool(true).OptInt(std::nullopt).OptInt(7).Text("");
+  row.EndRow();
+  EXPECT_EQ(row.data(), "-5\t\\N\tt\t\\N\t7\t\n");
+}
+
+TEST(PgEncodingTest, ArrayLiterals) {
+  EXPECT_EQ(TextArray(std::vector<std::string>{}), "{}");
+  EXPECT_EQ(TextArray(std::vector<std::string>{"a", "b c", "q\"x", "s\\y", "NULL", ""}),
+            "{\"a\",\"b c\",\"q\\\"x\",\"s\\\\y\",\"NULL\",\"\"}");
+  EXPECT_EQ(TextArray(std::vector<std::optional<std::string>>{std::nullopt, "x"}),
+            "{NULL,\"x\"}");
+  EXPECT_EQ(IntArray(std::vector<int64_t>{1, -2}), "{1,-2}");
+  EXPECT_EQ(IntArray(std::vector<std::optional<int64_t>>{std::nullopt, 3}), "{NULL,3}");
+  EXPECT_EQ(BoolArray({true, false}), "{t,f}");
+  EXPECT_EQ(QuoteIdent("a\"b"), "\"a\"\"b\"");
+}
+
+TEST(PostgresStoreTest, AwkwardBytesRoundTripExactly) {
+  RAMPART_REQUIRE_POSTGRES();
+  auto s = OpenFreshStore();
+  ASSERT_TRUE(s.ok());
+  Store& st = **s;
+  ASSERT_TRUE(st.CreateCollection(Coll(kC1)).ok());
+  // Everything COPY and array literals must escape, in every text column.
+  const std::string awkward = "tab\there\nnew\rline \\N \\. back\\slash \"q\" '{a,b}' NULL";
+  NewObject o = Obj("indicator", 1, kT0);
+  o.json = "{\r\n\t\"name\": \"a\\\\b\\n\\t\\\"c\\\"\",\n\"x\": \"\\\\N\"\n}";
+  o.created_by_ref = "identity--" + Uuid(9);
+  o.marking_refs = {awkward};
+  o.provenance.org_id = awkward;
+  o.provenance.user_id = awkward;
+  o.provenance.source_peer = awkward;
+  o.provenance.sharing_groups = {awkward, ""};
+  o.provenance.red_recipients = {awkward};
+  o.observables = {{"url", awkward}, {"url", awkward}, {"domain-name", "x\\y"}};
+  auto r = st.AddObjects(kC1, {o});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ((*r)[0].result, WriteResult::kAdded) << (*r)[0].message;
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.ids = {o.id};
+  auto p = st.QueryObjects(q);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->objects.size(), 1u);
+  const StoredObject& got = p->objects[0];
+  EXPECT_EQ(got.json, o.json);
+  EXPECT_EQ(got.marking_refs, o.marking_refs);
+  EXPECT_EQ(got.provenance.org_id, awkward);
+  EXPECT_EQ(got.provenance.user_id, awkward);
+  EXPECT_EQ(got.provenance.source_peer, awkward);
+  EXPECT_EQ(got.provenance.sharing_groups, o.provenance.sharing_groups);
+  EXPECT_EQ(got.provenance.red_recipients, o.provenance.red_recipients);
+  EXPECT_EQ(got.observables, o.observables);
+  auto found = st.FindObservable({"url", awkward}, 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);  // listed twice on the object, indexed once
+  EXPECT_EQ((*found)[0].json, o.json);
+  EXPECT_EQ(st.FindObservable({"domain-name", "x\\y"}, 10)->size(), 1u);
+  EXPECT_TRUE(st.FindObservable({"domain-name", "xy"}, 10)->empty());
+}
+
 TEST(PostgresStoreTest, SurvivesServerKillingItsConnections) {
   RAMPART_REQUIRE_POSTGRES();
   // Its own application_name, so only this store's backends are killed
