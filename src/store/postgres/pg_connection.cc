@@ -230,6 +230,12 @@ CopyBuffer& CopyBuffer::Null() {
   return *this;
 }
 
+CopyBuffer& CopyBuffer::Raw(std::string_view fields) {
+  Sep();
+  data_ += fields;
+  return *this;
+}
+
 void CopyBuffer::EndRow() {
   data_.push_back('\n');
   row_start_ = true;

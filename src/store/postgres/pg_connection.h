@@ -166,6 +166,9 @@ class CopyBuffer {
   CopyBuffer& OptInt(const std::optional<int64_t>& v);
   CopyBuffer& Bool(bool b);
   CopyBuffer& Null();
+  // Appends fields already in COPY text format (e.g. another buffer's data
+  // without its row end), as the next field(s) of the current row.
+  CopyBuffer& Raw(std::string_view fields);
   void EndRow();
   const std::string& data() const { return data_; }
 

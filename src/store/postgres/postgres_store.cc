@@ -124,6 +124,36 @@ bool FlagsChanged(const VersionRow& v) {
          v.is_last != v.new_is_last;
 }
 
+// The COPY fields of one object version that do not depend on the
+// collection lock: `middle` = type .. observables (COPY text format, tab
+// separated), `observables` = one "kind<TAB>value" per distinct observable.
+struct EncodedObject {
+  std::string middle;
+  std::vector<std::string> observables;
+};
+
+Status Encode(const NewObject& o, EncodedObject* e) {
+  const Provenance& p = o.provenance;
+  RAMPART_ASSIGN_OR_RETURN(std::string marks, JsonStringArray(o.marking_refs));
+  RAMPART_ASSIGN_OR_RETURN(std::string groups, JsonStringArray(p.sharing_groups));
+  RAMPART_ASSIGN_OR_RETURN(std::string red, JsonStringArray(p.red_recipients));
+  RAMPART_ASSIGN_OR_RETURN(std::string observables, JsonObservables(o.observables));
+  CopyBuffer b;
+  b.Text(o.type).Text(o.spec_version).OptInt(o.created).OptInt(o.modified);
+  b.Text(o.created_by_ref).Bool(o.revoked).OptInt(o.valid_from).OptInt(o.valid_until);
+  b.Text(marks).Text(o.json).Text(p.org_id).Text(p.user_id).Text(p.source_peer);
+  b.Bool(p.anonymous).Text(groups).Text(red).Int(static_cast<int>(p.effective_tlp));
+  b.Bool(p.default_marking_applied).Text(observables);
+  e->middle = b.data();
+  std::unordered_set<std::string> seen;
+  for (const auto& ob : o.observables) {
+    CopyBuffer kv;
+    kv.Text(ob.kind).Text(ob.value);
+    if (seen.insert(kv.data()).second) e->observables.push_back(kv.data());
+  }
+  return Status::Ok();
+}
+
 std::string B(bool b) { return b ? "t" : "f"; }
 std::string I(int64_t v) { return std::to_string(v); }
 
@@ -174,9 +204,13 @@ class PostgresStore final : public Store {
                                                const WriteOptions& options) override {
     std::vector<WriteOutcome> checked(objects.size());
     std::vector<bool> valid(objects.size(), false);
+    // The COPY fields that do not depend on the lock are encoded before the
+    // transaction, so the collection lock is held for less time.
+    std::vector<EncodedObject> encoded(objects.size());
     for (size_t i = 0; i < objects.size(); ++i) {
       checked[i].id = objects[i].id;
       Status v = ValidateNewObject(objects[i]);
+      if (v.ok()) v = Encode(objects[i], &encoded[i]);
       if (v.ok()) {
         valid[i] = true;
       } else {
@@ -273,7 +307,7 @@ class PostgresStore final : public Store {
             }
           }
         }
-        RAMPART_RETURN_IF_ERROR(InsertObjects(conn, ckey, objects, added, out, new_rows));
+        RAMPART_RETURN_IF_ERROR(InsertObjects(conn, ckey, objects, encoded, added, out, new_rows));
         if (!upd_seq.empty()) {
           RAMPART_RETURN_IF_ERROR(UpdateFlags(conn, upd_seq, upd_ls, upd_f, upd_l));
         }
@@ -818,6 +852,7 @@ class PostgresStore final : public Store {
   // PostgreSQL): seqs are drawn from the store-wide sequence first, in input
   // order, while the collection lock is held.
   Status InsertObjects(PgConnection& conn, int64_t ckey, const std::vector<NewObject>& objects,
+                       const std::vector<EncodedObject>& encoded,
                        const std::vector<size_t>& added, const std::vector<WriteOutcome>& out,
                        const std::unordered_map<int, const VersionRow*>& rows) {
     RAMPART_ASSIGN_OR_RETURN(
@@ -834,25 +869,13 @@ class PostgresStore final : public Store {
     CopyBuffer obj, obs;
     for (size_t k = 0; k < added.size(); ++k) {
       const size_t i = added[k];
-      const NewObject& o = objects[i];
       const VersionRow& v = *rows.at(static_cast<int>(i));
-      const Provenance& p = o.provenance;
-      RAMPART_ASSIGN_OR_RETURN(std::string marks, JsonStringArray(o.marking_refs));
-      RAMPART_ASSIGN_OR_RETURN(std::string groups, JsonStringArray(p.sharing_groups));
-      RAMPART_ASSIGN_OR_RETURN(std::string red, JsonStringArray(p.red_recipients));
-      RAMPART_ASSIGN_OR_RETURN(std::string observables, JsonObservables(o.observables));
-      obj.Int(seq[k]).Int(ckey).Text(o.id).Int(out[i].version).Int(out[i].date_added);
-      obj.Text(o.type).Text(o.spec_version).OptInt(o.created).OptInt(o.modified);
-      obj.Text(o.created_by_ref).Bool(o.revoked).OptInt(o.valid_from).OptInt(o.valid_until);
-      obj.Text(marks).Text(o.json).Text(p.org_id).Text(p.user_id).Text(p.source_peer);
-      obj.Bool(p.anonymous).Text(groups).Text(red).Int(static_cast<int>(p.effective_tlp));
-      obj.Bool(p.default_marking_applied).Text(observables);
+      obj.Int(seq[k]).Int(ckey).Text(objects[i].id).Int(out[i].version).Int(out[i].date_added);
+      obj.Raw(encoded[i].middle);
       obj.Bool(v.new_latest_spec).Bool(v.new_is_first).Bool(v.new_is_last);
       obj.EndRow();
-      std::unordered_set<std::string> seen;
-      for (const auto& ob : o.observables) {
-        if (!seen.insert(ob.kind + '\n' + ob.value).second) continue;
-        obs.Text(ob.kind).Text(ob.value).Int(seq[k]);
+      for (const std::string& kv : encoded[i].observables) {
+        obs.Raw(kv).Int(seq[k]);
         obs.EndRow();
       }
     }
