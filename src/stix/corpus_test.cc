@@ -190,6 +190,8 @@ std::vector<std::string> MapDisabled(const nlohmann::json& disabled) {
         {"extension-properties", {"extension-properties"}},
         {"marking-definition-type", {"marking-definition-type"}},
         {"observable-dictionary-keys", {"dictionary-key-case"}},
+        {"windows-process-priority-format", {"windows-process-priority-format"}},
+        {"countries", {"countries"}},
         {"1", {"custom-prefix", "custom-prefix-lax", "vocab-format", "kill-chain-names", "dictionary-key-case", "lang",
                "relationship-types", "custom-reference"}},
         {"2", {"open-vocab", "hash-algo", "marking-definition-type"}},
@@ -220,7 +222,7 @@ constexpr const char* kShouldRules[] = {
     "custom-prefix", "custom-prefix-lax", "extensions-use", "open-vocab", "vocab-format", "kill-chain-names",
     "hash-algo", "lang", "indicator-properties", "relationship-types", "extension-description",
     "extension-properties", "marking-definition-type", "dictionary-key-case", "custom-reference",
-    "duplicate-object", "extref-source"};
+    "duplicate-object", "extref-source", "windows-process-priority-format", "countries"};
 
 struct Divergence {
   std::string source;

@@ -979,6 +979,7 @@ void Checker::CheckScoRules(object obj) {
         int n = -1;
         auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
         ok = !bits.empty() && ec == std::errc() && p == bits.data() + bits.size() && n >= 0 &&
+             !(bits.size() > 1 && bits[0] == '0') &&
              n <= (type_ == "ipv4-addr" ? 32 : 128);
       }
       unsigned char buf[16];
@@ -994,8 +995,47 @@ void Checker::CheckScoRules(object obj) {
       }
       if (!ok) Must(P("value"), "mac-address", "a MAC address must be colon-delimited lower-case hex (e.g. d2:fb:49:24:37:18)");
     }
-  } else if (type_ == "windows-registry-key") {
-    // (handled by the own-property rule above)
+  }
+  std::string_view sv;
+  auto str = [&](std::string_view k) -> bool { return !obj.at_key(k).get(e) && !e.get_string().get(sv); };
+  auto has_scheme = [](std::string_view u) {
+    size_t colon = u.find(':');
+    if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(u[0]))) return false;
+    return std::all_of(u.begin(), u.begin() + colon, [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    });
+  };
+  if ((type_ == "url" && str("value")) || (type_ == "artifact" && str("url"))) {
+    if (!has_scheme(sv)) {
+      Must(P(type_ == "url" ? "value" : "url"), "url", "'" + std::string(sv.substr(0, 64)) + "' is not a URL (RFC 3986: scheme ':' ...)");
+    }
+  }
+  if (type_ == "email-addr" && str("value")) {
+    size_t at = sv.find('@');
+    bool ok = at != std::string_view::npos && at > 0 && at + 1 < sv.size() && sv.find('@', at + 1) == std::string_view::npos &&
+              sv.find_first_of(" <>\t\r\n") == std::string_view::npos;
+    if (!ok) Must(P("value"), "email-address", "'" + std::string(sv.substr(0, 64)) + "' is not a single e-mail address (addr-spec, no display name)");
+  }
+  if (type_ == "windows-registry-key" && str("key")) {
+    std::string k(sv.substr(0, 5));
+    for (char& c : k) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (k != "HKEY_") Must(P("key"), "registry-key", "the key must start with the full hive name (HKEY_...), not an abbreviation");
+  }
+  if (type_ == "software" && str("cpe") && !StartsWith(sv, "cpe:2.3:")) {
+    Must(P("cpe"), "cpe", "'" + std::string(sv.substr(0, 64)) + "' is not a CPE 2.3 name (cpe:2.3:...)");
+  }
+  if (type_ == "artifact" && has("decryption_key") && !has("encryption_algorithm")) {
+    Must(P("decryption_key"), "dependency", "'decryption_key' must not be present without 'encryption_algorithm'");
+  }
+  if (type_ == "process") {
+    object ext, wpe;
+    std::string_view prio;
+    if (!obj.at_key("extensions").get(e) && !e.get_object().get(ext) && !ext.at_key("windows-process-ext").get(e) &&
+        !e.get_object().get(wpe) && !wpe.at_key("priority").get(e) && !e.get_string().get(prio) &&
+        !EndsWith(prio, "_CLASS")) {
+      Should(P("extensions.windows-process-ext.priority"), "windows-process-priority-format",
+             "'" + std::string(prio) + "' should be a Windows priority class name ending in _CLASS");
+    }
   }
 }
 
@@ -1126,6 +1166,12 @@ void Checker::CheckTypeSpecific(object obj) {
       Must(P("result"), "required-property", "malware-analysis needs 'result' or 'analysis_sco_refs'");
     }
   } else if (type_ == "location") {
+    std::string_view country;
+    if (!obj.at_key("country").get(e) && !e.get_string().get(country) &&
+        !(country.size() == 2 && std::isalpha(static_cast<unsigned char>(country[0])) &&
+          std::isalpha(static_cast<unsigned char>(country[1])))) {
+      Should(P("country"), "countries", "'" + std::string(country) + "' should be an ISO 3166-1 alpha-2 country code");
+    }
     bool lat = has("latitude"), lon = has("longitude");
     if (lat != lon) Must(P(lat ? "longitude" : "latitude"), "required-property", "latitude and longitude must be given together");
     if (has("precision") && !lat) Must(P("precision"), "dependency", "'precision' requires latitude and longitude");
