@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TAXII server benchmarks (BENCHMARKS.md, "TAXII server").
 #
-#   bash bench/taxii/run.sh [N_OBJECTS] [DURATION]
+#   bash bench/taxii/run.sh [N_OBJECTS] [DURATION] [--unmarked]
 #
 # Creates a fresh SQLite data dir, a collection and a read/write token,
 # starts `rampart serve` (2 worker threads, access log ON to a file), loads
@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 N=${1:-1000000}
 DUR=${2:-20s}
+MARK=${3:-}   # "--unmarked": objects take the collection default TLP (rewritten on every read)
 BIN=${RAMPART_BIN:-$ROOT/build/rampart}
 PORT=${RAMPART_BENCH_PORT:-19443}
 DATA=$(mktemp -d /tmp/rampart-bench.XXXXXX)
@@ -33,7 +34,7 @@ for _ in $(seq 50); do curl -sf $BASE/healthz >/dev/null && break; sleep 0.2; do
 rss() { grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' \t' ' ' | tr '\n' ' '; echo; }
 
 echo "== loading $N objects"
-/usr/bin/time -f "load: %e s" /usr/bin/python3 "$HERE/gen_objects.py" $BASE "$TOKEN" $BIG "$N" 1000
+/usr/bin/time -f "load: %e s" /usr/bin/python3 "$HERE/gen_objects.py" $BASE "$TOKEN" $BIG "$N" 1000 $MARK
 rss
 /usr/bin/python3 "$HERE/walk_starts.py" $BASE "$TOKEN" $BIG "$DATA/ids.txt" >"$DATA/starts.txt"
 rss

@@ -1,0 +1,159 @@
+// The built binary: `rampart collection create|list`, `rampart token create`,
+// and `rampart serve --config` (TOML; flags override it) on 127.0.0.1:0,
+// answering TAXII requests, then SIGTERM -> graceful exit 0.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "test_server.h"
+
+namespace rampart::taxii_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Binary() {
+  const char* b = std::getenv("RAMPART_BINARY");
+  return b ? b : "./rampart";
+}
+
+// Runs a command, returns (exit code, stdout).
+std::pair<int, std::string> RunCommand(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, ""};
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string LastLine(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(Binary())) GTEST_SKIP() << "binary not built: " << Binary();
+    dir_ = fs::temp_directory_path() / ("rampart-cli-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
+  std::string data = (dir_ / "data").string();
+  std::string bin = Binary();
+  auto [rc1, id] = RunCommand(bin + " collection create --data " + data +
+                       " --title 'Partner feed' --description 'from the CLI' --api-root feeds --default-tlp amber");
+  ASSERT_EQ(rc1, 0);
+  id = LastLine(id);
+  ASSERT_EQ(id.size(), 36u) << id;
+  auto [rc2, again] = RunCommand(bin + " collection create --data " + data + " --title X --id " + id + " 2>/dev/null");
+  EXPECT_EQ(rc2, 1) << "duplicate id is a negative answer";
+  auto [rc3, bad] = RunCommand(bin + " collection create --data " + data + " --title X --id nope 2>/dev/null");
+  EXPECT_EQ(rc3, 2);
+  auto [rc4, list] = RunCommand(bin + " collection list --data " + data);
+  ASSERT_EQ(rc4, 0);
+  EXPECT_NE(list.find(id + "\tfeeds\tTLP:AMBER"), std::string::npos) << list;
+  auto [rc5, tok] = RunCommand(bin + " token create --data " + data + " --name t --role contributor --collection " + id +
+                        " --read --write 2>/dev/null");
+  ASSERT_EQ(rc5, 0) << tok;
+  std::string token = LastLine(tok);
+  ASSERT_EQ(token.rfind("rmp_", 0), 0u) << token;
+
+  // Config: listen on 9999 (overridden by --listen), two API roots, a title.
+  std::string cfg = (dir_ / "rampart.toml").string();
+  std::ofstream(cfg) << "listen = \"127.0.0.1:9\"\n"
+                        "max_content_length = 123456\n"
+                        "[log]\naccess_log = \"" << (dir_ / "access.log").string() << "\"\n"
+                        "[discovery]\ntitle = \"Config title\"\n"
+                        "[[api_roots]]\npath = \"feeds\"\ntitle = \"Feeds root\"\n"
+                        "[[api_roots]]\npath = \"other\"\n";
+  std::string out_file = (dir_ / "serve.out").string();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(bin.c_str(), bin.c_str(), "serve", "--data", data.c_str(), "--config", cfg.c_str(), "--listen",
+          "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string url;
+  for (int i = 0; i < 100 && url.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ifstream in(out_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)/taxii2/"))) url = m[1];
+  }
+  ASSERT_FALSE(url.empty()) << "server did not print its URL";
+  HttpResult d = Fetch("GET", url + "/taxii2/", TaxiiHeaders(token));
+  EXPECT_EQ(d.status, 200) << d.body;
+  auto j = nlohmann::json::parse(d.body, nullptr, false);
+  EXPECT_EQ(j.value("title", ""), "Config title");
+  EXPECT_EQ(j.value("default", ""), url + "/feeds/");
+  EXPECT_EQ(j["api_roots"].size(), 2u);
+  HttpResult root = Fetch("GET", url + "/feeds/", TaxiiHeaders(token));
+  EXPECT_EQ(nlohmann::json::parse(root.body).value("max_content_length", 0), 123456);
+  EXPECT_EQ(nlohmann::json::parse(root.body).value("title", ""), "Feeds root");
+  HttpResult colls = Fetch("GET", url + "/feeds/collections/", TaxiiHeaders(token));
+  EXPECT_NE(colls.body.find(id), std::string::npos) << colls.body;
+  // A collection created while the server runs shows up.
+  auto [rc6, id2] = RunCommand(bin + " collection create --data " + data + " --title Later --api-root feeds");
+  ASSERT_EQ(rc6, 0);
+  id2 = LastLine(id2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  HttpResult c2 = Fetch("GET", url + "/feeds/collections/" + id2 + "/", TaxiiHeaders(token));
+  EXPECT_EQ(c2.status, 404) << "no grant on the new collection: unlisted";
+  HttpResult c3 = Fetch("GET", url + "/feeds/collections/" + id + "/objects/", TaxiiHeaders(token));
+  EXPECT_EQ(c3.status, 200);
+
+  kill(pid, SIGTERM);
+  int st = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid, &st, WNOHANG) == pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(WIFEXITED(st)) << "server did not exit on SIGTERM";
+  EXPECT_EQ(WEXITSTATUS(st), 0);
+  std::ifstream log(dir_ / "access.log");
+  std::string line;
+  int lines = 0;
+  while (std::getline(log, line)) {
+    ++lines;
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+  }
+  EXPECT_GE(lines, 5) << "access log flushed at shutdown";
+}
+
+TEST_F(CliTest, BadConfigIsAUsageError) {
+  std::string cfg = (dir_ / "bad.toml").string();
+  std::ofstream(cfg) << "listen = \n";
+  auto [rc, out] = RunCommand(Binary() + " serve --data " + (dir_ / "d").string() + " --config " + cfg + " 2>&1");
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("line 1"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rampart::taxii_test
