@@ -1,0 +1,136 @@
+// End to end: `rampart serve` (port 0) holds a collection; indicators are
+// POSTed to it; `rampart match --indicators URL --post URL` fetches them,
+// scans a real Zeek log and posts the sightings back, which are read again.
+// Needs the rampart binary (RAMPART_BINARY); skipped locally without it,
+// fails with CI=true.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "taxii_client/taxii_client.h"
+#include "testing/test_data.h"
+
+namespace rampart {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Out {
+  int code = -1;
+  std::string out;
+};
+
+Out Sh(const std::string& cmd) {
+  Out r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string LastLine(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s.substr(s.rfind('\n') == std::string::npos ? 0 : s.rfind('\n') + 1);
+}
+
+TEST(MatchCliTest, FetchesIndicatorsFromTaxiiAndPostsSightings) {
+  RAMPART_REQUIRE_SHARED_DATA(dns, "logs/zeek-default/dns.first5000lines.log");
+  const char* env = std::getenv("RAMPART_BINARY");
+  std::string bin = env ? env : (fs::current_path() / "rampart").string();
+  if (!fs::exists(bin)) {
+    if (testing::InCi()) FAIL() << "rampart binary not built (CI=true): " << bin;
+    GTEST_SKIP() << "rampart binary not built: " << bin;
+  }
+  fs::path dir = fs::temp_directory_path() / ("rampart-match-cli-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string store = " --store sqlite:" + (dir / "data").string();
+  Out c = Sh("'" + bin + "' collection create --title Sightings" + store + " 2>/dev/null");
+  ASSERT_EQ(c.code, 0) << c.out;
+  std::string coll = LastLine(c.out).substr(0, 36);
+  Out t = Sh("'" + bin + "' token create --name matcher --collection " + coll + " --read --write" + store +
+             " 2>/dev/null");
+  ASSERT_EQ(t.code, 0) << t.out;
+  std::string token = LastLine(t.out);
+
+  // The server on port 0; its first stdout/stderr line names the port.
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], 1);
+    dup2(pipefd[1], 2);
+    close(pipefd[0]);
+    std::string s = "sqlite:" + (dir / "data").string();
+    execl(bin.c_str(), bin.c_str(), "serve", "--listen", "127.0.0.1:0", "--store", s.c_str(), "--access-log", "off",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipefd[1]);
+  std::string banner;
+  char ch;
+  while (read(pipefd[0], &ch, 1) == 1 && ch != '\n') banner += ch;
+  size_t at = banner.find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << banner;
+  std::string port = banner.substr(at + 17, banner.find('/', at + 17) - (at + 17));
+  std::string url = "http://127.0.0.1:" + port + "/api/collections/" + coll + "/";
+
+  taxii_client::ClientOptions o;
+  o.token = token;
+  std::string envelope = R"({"objects":[
+    {"type":"indicator","spec_version":"2.1","id":"indicator--4b1b5f4e-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'videosearch.ubuntu.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"},
+    {"type":"indicator","spec_version":"2.1","id":"indicator--4b1b5f4e-0000-4000-8000-000000000002","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'avsvmcloud.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"}]})";
+  auto posted = taxii_client::PostObjects(url, envelope, o);
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+
+  Out m = Sh("RAMPART_TOKEN=" + token + " '" + bin + "' match -q --json --indicators " + url + " --post " + url +
+             " --identity 'ACME Corp' '" + dns.string() + "' 2>&1");
+  // Independent count: awk -F'\t' '!/^#/ && $10=="videosearch.ubuntu.com"' -> 114
+  std::ifstream in(dns);
+  uint64_t want = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#' && line.find("\tvideosearch.ubuntu.com\t") != std::string::npos) ++want;
+  }
+  EXPECT_EQ(m.code, 0) << m.out;
+  uint64_t hits = 0;
+  for (size_t p = 0; (p = m.out.find("\"indicator\":\"indicator--4b1b5f4e-0000-4000-8000-000000000001\"", p)) !=
+                     std::string::npos;
+       ++p) {
+    ++hits;
+  }
+  EXPECT_EQ(hits, want);
+  EXPECT_EQ(m.out.find("000000000002"), std::string::npos);
+
+  // The sighting is in the collection now.
+  o.match_type = "sighting";
+  std::vector<nlohmann::json> sightings;
+  Status st = taxii_client::FetchCollectionObjects(url, o, [&](std::string_view page) {
+    auto j = nlohmann::json::parse(page);
+    for (auto& obj : j["objects"]) sightings.push_back(obj);
+    return Status::Ok();
+  });
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  close(pipefd[0]);
+  fs::remove_all(dir);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(sightings.size(), 1u);
+  EXPECT_EQ(sightings[0]["sighting_of_ref"], "indicator--4b1b5f4e-0000-4000-8000-000000000001");
+  EXPECT_EQ(sightings[0]["count"], want);
+  EXPECT_EQ(sightings[0]["object_marking_refs"][0], "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+  EXPECT_EQ(sightings[0]["first_seen"], "2018-03-24T17:15:28.388Z");
+}
+
+}  // namespace
+}  // namespace rampart
