@@ -875,17 +875,20 @@ class Evaluator {
     for (size_t i = 1; i < e.children.size(); ++i) {
       PassMap rhs = EvalComparisonExpr(e.children[i]);
       if (e.kind == ComparisonExpr::Kind::kOr) {
-        for (auto& [oi, roots] : rhs) {
+        for (auto& entry : rhs) {
+          const int32_t oi = entry.first;
           auto it = std::find_if(acc.begin(), acc.end(), [&](const auto& x) { return x.first == oi; });
           if (it == acc.end()) {
-            acc.emplace_back(oi, std::move(roots));
+            acc.emplace_back(oi, std::move(entry.second));
           } else {
-            it->second.insert(roots.begin(), roots.end());
+            it->second.insert(entry.second.begin(), entry.second.end());
           }
         }
       } else {
         PassMap kept;
-        for (auto& [oi, roots] : acc) {
+        for (auto& entry : acc) {
+          const int32_t oi = entry.first;
+          const std::set<std::string>& roots = entry.second;
           auto it = std::find_if(rhs.begin(), rhs.end(), [&](const auto& x) { return x.first == oi; });
           if (it == rhs.end()) continue;
           std::set<std::string> both;

@@ -5,11 +5,15 @@
 #include <rapidcheck/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/time.h"
+#include "pattern/evaluator.h"
 #include "pattern/parser.h"
 
 namespace rampart::pattern {
@@ -198,6 +202,36 @@ TEST(ParserFuzzTest, RandomAndTruncatedInputNeverCrash) {
   EXPECT_LT(secs, 20.0);
   EXPECT_GT(errors, 0u);
   EXPECT_GT(ok, 3u);
+}
+
+// Replays the checked-in fuzz corpus (tests/golden/pattern/fuzz_corpus,
+// seeded with every OASIS and golden pattern and grown by
+// pattern_parser_fuzzer) with the fuzzer's invariants.
+TEST(ParserFuzzTest, CorpusReplays) {
+  std::filesystem::path dir = std::filesystem::path(RAMPART_PATTERN_GOLDEN_DIR) / "fuzz_corpus";
+  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  const char* observed = R"([{"type":"observed-data","id":"observed-data--1",
+    "first_observed":"2020-01-01T00:00:00Z","last_observed":"2020-01-01T00:00:05Z","number_observed":3,
+    "objects":{"0":{"type":"file","name":"a.exe","size":10,"hashes":{"MD5":"ab"},"list":[1,"x",{"k":true}]},
+               "1":{"type":"ipv4-addr","value":"10.0.0.1"},"2":{"type":"x","ref_ref":"0","data_hex":"0aff"}}}])";
+  size_t files = 0, parsed = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ++files;
+    Result<Pattern> p = ParsePattern(ss.str());
+    if (!p.ok()) continue;
+    ++parsed;
+    Result<Pattern> again = ParsePattern(ToString(*p));
+    ASSERT_TRUE(again.ok()) << e.path();
+    EXPECT_TRUE(*again == *p) << e.path();
+    EvalOptions opt;
+    opt.max_steps = 100000;
+    (void)Evaluate(*p, observed, opt);
+  }
+  EXPECT_GT(files, 400u);
+  EXPECT_GT(parsed, 300u);
 }
 
 }  // namespace
