@@ -199,5 +199,81 @@ TEST(ConcurrentPagingTest, PostWhilePagingNeverSkipsOrRepeats) {
   RecordProperty("pages", pages);
 }
 
+// Alice posts GREEN and RED objects interleaved; Bob's organisation has a
+// read grant but is no RED recipient. Bob's pages are full (the server
+// refills pages the policy thinned), never contain RED, and the walk yields
+// every GREEN object exactly once.
+TEST(PolicyPagingTest, WithheldObjectsDoNotShortenPagesOrLeak) {
+  TestServerOptions o;
+  o.load_attack = false;
+  o.extra_setup = [](store::Store& st, const std::map<std::string, std::string>& vars) {
+    store::Grant g{kRw, store::GranteeKind::kOrganization, vars.at("OTHER_TOKEN_ORG"), true, false};
+    ASSERT_TRUE(st.PutGrant(g).ok());
+  };
+  TestServer s(o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  constexpr char kRed[] = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  json env;
+  env["objects"] = json::array();
+  std::set<std::string> green;
+  for (int i = 0; i < 120; ++i) {
+    char id[64];
+    snprintf(id, sizeof id, "indicator--%08x-1111-4000-8000-%012x", i, i);
+    bool red = (i % 4) != 0;  // 3 of 4 are RED
+    if (!red) green.insert(id);
+    env["objects"].push_back({{"type", "indicator"}, {"spec_version", "2.1"}, {"id", id},
+                              {"created", "2024-01-01T00:00:00.000Z"}, {"modified", "2024-01-01T00:00:00.000Z"},
+                              {"pattern", "[ipv4-addr:value = '10.0.0.1']"}, {"pattern_type", "stix"},
+                              {"valid_from", "2024-01-01T00:00:00Z"},
+                              {"object_marking_refs", json::array({red ? kRed : kGreen})}});
+  }
+  auto h = TaxiiHeaders(s.vars().at("TOKEN"));
+  h.push_back("Content-Type: application/taxii+json;version=2.1");
+  HttpResult post = Fetch("POST", s.base() + "/api/collections/" + std::string(kRw) + "/objects/", h, env.dump());
+  ASSERT_EQ(post.status, 202) << post.body;
+  ASSERT_EQ(json::parse(post.body)["success_count"], 120);
+  // Alice (the submitter's organisation) sees all 120.
+  HttpResult all = Fetch("GET", s.base() + "/api/collections/" + std::string(kRw) + "/objects/?limit=1000",
+                         TaxiiHeaders(s.vars().at("TOKEN")));
+  EXPECT_EQ(json::parse(all.body)["objects"].size(), 120u);
+  // Bob pages with limit=5.
+  std::vector<std::string> seen;
+  std::string next;
+  int pages = 0, short_pages_with_more = 0;
+  for (int guard = 0; guard < 1000; ++guard) {
+    std::string url = s.base() + "/api/collections/" + std::string(kRw) + "/objects/?limit=5" +
+                      (next.empty() ? "" : "&next=" + next);
+    HttpResult r = Fetch("GET", url, TaxiiHeaders(s.vars().at("OTHER_TOKEN")));
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = json::parse(r.body);
+    ++pages;
+    for (const auto& obj : j["objects"]) {
+      seen.push_back(obj["id"]);
+      EXPECT_EQ(obj["object_marking_refs"][0], kGreen) << "a RED object leaked";
+    }
+    if (!j["more"].get<bool>()) break;
+    if (j["objects"].size() < 5) ++short_pages_with_more;
+    next = j["next"];
+  }
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), seen.size());
+  EXPECT_EQ(unique, green);
+  EXPECT_EQ(short_pages_with_more, 0) << "pages thinned by policy were not refilled";
+  EXPECT_LE(pages, 7);  // 30 visible objects / 5 per page (+1 possible empty tail)
+  // The manifest agrees.
+  HttpResult m = Fetch("GET", s.base() + "/api/collections/" + std::string(kRw) + "/manifest/?limit=1000",
+                       TaxiiHeaders(s.vars().at("OTHER_TOKEN")));
+  EXPECT_EQ(json::parse(m.body)["objects"].size(), green.size());
+  // A RED object by id is 404 for Bob, and its versions too.
+  std::string red_id = "indicator--00000001-1111-4000-8000-000000000001";
+  EXPECT_EQ(Fetch("GET", s.base() + "/api/collections/" + std::string(kRw) + "/objects/" + red_id + "/",
+                  TaxiiHeaders(s.vars().at("OTHER_TOKEN"))).status, 404);
+  EXPECT_EQ(Fetch("GET", s.base() + "/api/collections/" + std::string(kRw) + "/objects/" + red_id + "/versions/",
+                  TaxiiHeaders(s.vars().at("OTHER_TOKEN"))).status, 404);
+  EXPECT_EQ(Fetch("GET", s.base() + "/api/collections/" + std::string(kRw) + "/objects/" + red_id + "/",
+                  TaxiiHeaders(s.vars().at("TOKEN"))).status, 200);
+}
+
 }  // namespace
 }  // namespace rampart::taxii_test

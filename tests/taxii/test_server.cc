@@ -151,6 +151,7 @@ TestServer::TestServer(TestServerOptions o) {
     b64.resize(static_cast<size_t>(len));
     vars_["BASIC_" + var] = b64;
     vars_[var + "_USER"] = u->id;
+    vars_[var + "_ORG"] = org_id;
     return true;
   };
   if (!add_user("alice", org->id, store::Role::kContributor, "TOKEN")) return;
@@ -204,6 +205,7 @@ TestServer::TestServer(TestServerOptions o) {
       vars_[std::string(id == kIcs ? "ICS" : "MOBILE") + "_COUNT"] = std::to_string(r->added);
     }
   }
+  if (o.extra_setup) o.extra_setup(*store_, vars_);
   auth::AuthenticatorOptions ao;
   ao.max_failures = 1'000'000;
   authn_ = std::make_unique<auth::Authenticator>(*store_, ao);

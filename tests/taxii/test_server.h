@@ -6,6 +6,7 @@
 #define RAMPART_TESTS_TAXII_TEST_SERVER_H_
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ struct TestServerOptions {
   std::string tls_cert, tls_key;
   http::ServerOptions http;  // address/port/threads overridden sensibly
   size_t max_content_length = 1 << 20;
+  // Runs after seeding, before the server starts (e.g. extra grants).
+  std::function<void(store::Store&, const std::map<std::string, std::string>& vars)> extra_setup;
 };
 
 class TestServer {
