@@ -777,7 +777,10 @@ class PostgresStore final : public Store {
     for (int attempt = 1;; ++attempt) {
       RAMPART_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_->Acquire());
       PgConnection& conn = *lease;
-      Status begin = conn.Exec("BEGIN");
+      // READ COMMITTED whatever the server default: every statement after the
+      // collection lock must see the commits of the writer it waited for
+      // (docs/formats/postgres_schema.md, "Ordering across processes").
+      Status begin = conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
       if (!begin.ok()) {
         if (conn.broken() && attempt == 1) {  // a dead idle connection
           pool_->DropIdle();

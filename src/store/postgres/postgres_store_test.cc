@@ -204,6 +204,57 @@ TEST(PostgresStoreTest, DateAddedStrictlyIncreasingWhenClockStepsBack) {
   for (size_t i = 1; i < dates.size(); ++i) EXPECT_EQ(dates[i], dates[i - 1] + 1);
 }
 
+TEST(PostgresStoreTest, WritersStayReadCommittedUnderASerializableDefault) {
+  RAMPART_REQUIRE_POSTGRES();
+  // A DBA's default_transaction_isolation must not change the store's
+  // reasoning: a delete by one connection, then an add of a new version by
+  // another, must leave exactly one "last" version.
+  auto s = OpenFreshStore({}, nullptr,
+                          TestUrlWith("options", "-cdefault_transaction_isolation%3Dserializable"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& st = **s;
+  ASSERT_TRUE(st.CreateCollection(Coll(kC1)).ok());
+  std::vector<std::thread> ts;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        auto r = st.AddObjects(kC1, {Obj("indicator", 1, kT0 + t * 100 + i)});
+        if (!r.ok()) ++failures;
+        VersionFilter first;
+        first.first = true;
+        auto d = st.DeleteObject(kC1, "indicator--" + Uuid(1), first, {});
+        if (!d.ok() && !d.status().IsNotFound()) ++failures;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ObjectQuery all;
+  all.collection_id = kC1;
+  all.versions.all = true;
+  auto versions = st.QueryObjects(all);
+  ASSERT_TRUE(versions.ok());
+  ObjectQuery last;
+  last.collection_id = kC1;
+  auto p = st.QueryObjects(last);
+  ASSERT_TRUE(p.ok());
+  if (versions->objects.empty()) {
+    EXPECT_TRUE(p->objects.empty());
+  } else {
+    ASSERT_EQ(p->objects.size(), 1u);
+    Micros hi = 0;
+    for (const auto& o : versions->objects) hi = std::max(hi, o.version);
+    EXPECT_EQ(p->objects[0].version, hi);
+    ObjectQuery first;
+    first.collection_id = kC1;
+    first.versions.first = true;
+    auto f = st.QueryObjects(first);
+    ASSERT_TRUE(f.ok());
+    ASSERT_EQ(f->objects.size(), 1u);
+  }
+}
+
 TEST(PostgresStoreTest, BackupIsUnsupportedAndPointsAtPgDump) {
   RAMPART_REQUIRE_POSTGRES();
   auto s = OpenFreshStore();

@@ -163,7 +163,7 @@ const std::vector<const char*> kMigrations = {kSchemaV1};
 
 Status Migrate(PgConnection& conn) {
   static_assert(kSchemaVersion == 1, "append the migration to kMigrations");
-  RAMPART_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  RAMPART_RETURN_IF_ERROR(conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED"));
   auto fail = [&](Status s) {
     (void)conn.Exec("ROLLBACK");
     return s;
