@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include <cstring>
 #include <set>
 #include <string>
 #include <utility>
@@ -100,10 +103,19 @@ class SpanScanner {
   }
   void SkipString() {  // at '"'
     ++i_;
+    // memchr (vectorised) to the next quote; it ends the string unless an
+    // odd number of backslashes precedes it.
     while (i_ < s_.size()) {
-      char c = s_[i_++];
-      if (c == '\\') ++i_;
-      else if (c == '"') return;
+      const void* q = std::memchr(s_.data() + i_, '"', s_.size() - i_);
+      if (q == nullptr) {
+        i_ = s_.size();
+        return;
+      }
+      size_t pos = static_cast<const char*>(q) - s_.data();
+      size_t bs = 0;
+      while (pos - bs > i_ && s_[pos - bs - 1] == '\\') ++bs;
+      i_ = pos + 1;
+      if (bs % 2 == 0) return;
     }
   }
   void SkipValue() {
@@ -298,8 +310,14 @@ Result<ParseResult> ParseBundleOrObject(std::string_view json, const ParseOption
     return Status::ResourceExhausted("document is " + std::to_string(json.size()) + " bytes, over the limit of " +
                                      std::to_string(options.max_bytes));
   }
-  simdjson::dom::parser parser;
-  if (auto err = parser.allocate(json.size() + 64, options.max_depth); err) {
+  // Reuse one parser per thread for ordinary documents (its buffers are
+  // large); big documents get a private parser so the memory is returned.
+  constexpr size_t kReuseLimit = size_t{16} << 20;
+  thread_local simdjson::dom::parser cached_parser;
+  simdjson::dom::parser private_parser;
+  simdjson::dom::parser& parser = json.size() <= kReuseLimit ? cached_parser : private_parser;
+  size_t capacity = json.size() <= kReuseLimit ? std::max(parser.capacity(), json.size() + 64) : json.size() + 64;
+  if (auto err = parser.allocate(capacity, options.max_depth); err) {
     return Status::ResourceExhausted(std::string("cannot allocate parser: ") + simdjson::error_message(err));
   }
   element root;

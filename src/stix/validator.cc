@@ -24,7 +24,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 bool Contains(std::string_view list, std::string_view item) {
@@ -231,6 +231,7 @@ class Checker {
     for (const std::string& d : options_.disabled_should_rules) {
       if (d == rule) return false;
     }
+    if (!options_.strict && !options_.collect_warnings) return true;
     auto* sink = options_.strict ? errors_ : warnings_;
     sink->push_back({out_->id, path, std::string(rule), std::move(message), true});
     return true;
@@ -413,8 +414,11 @@ void Checker::CheckExtRef(element v, const std::string& path) {
     Should(path + ".source_name", "extref-source",
            "external_id '" + std::string(ext_id) + "' should use source_name 'cve'/'capec'");
   }
+  std::string p;
   for (auto field : er) {
-    std::string p = path + "." + std::string(field.key);
+    p.assign(path);
+    p += '.';
+    p.append(field.key);
     if (field.key == "hashes") {
       CheckHashes(field.value, p);
     } else if (field.key == "url" || field.key == "description" || field.key == "source_name" ||
@@ -884,10 +888,15 @@ void Checker::CheckProperties(object obj, const std::string& path, const std::ve
     }
     return nullptr;
   };
+  // One buffer for every property path (most are never used in an error).
+  std::string p;
+  p.reserve(path.size() + 64);
   for (auto field : obj) {
     std::string_view name = field.key;
     if (top_level && (name == "type" || name == "id" || name == "spec_version")) continue;
-    std::string p = path + "." + std::string(name);
+    p.assign(path);
+    p += '.';
+    p.append(name);
     if (field.value.type() == element_type::NULL_VALUE) {
       Must(p, "null-value", "properties must not be null");
       continue;
