@@ -32,7 +32,7 @@ namespace rampart::telemetry {
 enum class ValueKind {
   kIp,        // IPv4/IPv6 address; canonical text (RFC 5952 for IPv6)
   kDomain,    // lower case, no trailing dot, NFC
-  kUrl,       // scheme and host lower case, default port dropped, "/" path
+  kUrl,       // scheme and host lower case, default port dropped
   kHash,      // hex lower case, ':' separators removed
   kEmail,     // lower case
   kString,    // NFC only

@@ -71,6 +71,28 @@ bool AppendIp(std::string_view in, std::string* out) {
       out->append(in);
       return true;
     }
+    // Leading zeros ("010.001.1.1"): decimal octets, written without them
+    // (pattern::NormalizeIpv4 reads them as decimal too).
+    int octet[4] = {0, 0, 0, 0};
+    int n = 0, nd = 0;
+    bool good = true;
+    for (char c : in) {
+      if (c >= '0' && c <= '9' && nd < 3) {
+        octet[n] = octet[n] * 10 + (c - '0');
+        ++nd;
+      } else if (c == '.' && nd > 0 && n < 3) {
+        ++n;
+        nd = 0;
+      } else {
+        good = false;
+        break;
+      }
+    }
+    if (good && n == 3 && nd > 0 && octet[0] <= 255 && octet[1] <= 255 && octet[2] <= 255 && octet[3] <= 255) {
+      out->append(std::to_string(octet[0]) + "." + std::to_string(octet[1]) + "." + std::to_string(octet[2]) + "." +
+                  std::to_string(octet[3]));
+      return true;
+    }
   }
   char buf[64];
   std::memcpy(buf, in.data(), in.size());
@@ -127,7 +149,8 @@ void AppendUrl(std::string_view in, std::string* out) {
     out->push_back(':');
     out->append(port);
   }
-  if (tail.empty() || tail[0] != '/') out->push_back('/');
+  // An empty path stays empty (as pattern::NormalizeUrl does); a query or
+  // fragment without a path is kept as written.
   AppendNfc(tail, out);
 }
 

@@ -1,15 +1,15 @@
 // Value normalisation "as analysts expect", applied identically to log
 // values (readers) and to indicator literals (detect/ compiles them through
 // the same functions), so that exact hash lookups agree:
-//   ip     -> canonical text (IPv4 dotted quad; IPv6 RFC 5952, lower case,
+//   ip     -> canonical text (IPv4 dotted quad, leading zeros dropped; IPv6 RFC 5952, lower case,
 //             "::" compression; IPv4-mapped kept as ::ffff:a.b.c.d)
 //   domain -> ASCII lower case, surrounding blanks and trailing dots removed, NFC
 //   url    -> scheme and host lower case, default port (:80 http, :443
-//             https) removed, empty path becomes "/", rest kept
+//             https) removed, rest kept
 //   hash   -> hex lower case, ':' and ' ' separators removed
 //   email  -> domain part lower case (local part kept), surrounding <> removed
 //   string -> NFC (utf8proc) when non-ASCII, else unchanged
-// Agrees with pattern/normalize.h (tested in normalize_test.cc); this copy
+// Agrees with pattern/normalize.h (detect/normalize_agreement_test.cc); this copy
 // appends into a caller's buffer so a scan allocates nothing per value.
 // Pure functions; thread-safe.
 #ifndef RAMPART_TELEMETRY_NORMALIZE_H_
