@@ -167,8 +167,9 @@ struct ObservationExpr {
 
   double within_seconds = 0;  // kWithin: > 0 (int or float literal)
   int64_t repeats = 0;        // kRepeats: >= 1
-  Literal start;              // kStartStop: kTimestamp literals, start < stop is
-  Literal stop;               //   not required by the grammar (checked by evaluation)
+  Literal start;              // kStartStop: kTimestamp literals (or, STIX 2.0 style,
+  Literal stop;               //   kString holding a timestamp, checked by evaluation);
+                              //   start < stop is not required by the grammar
 
   friend bool operator==(const ObservationExpr& a, const ObservationExpr& b);
 };

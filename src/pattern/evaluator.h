@@ -16,7 +16,8 @@
 //    code points < 256, timestamp literals parse the JSON string); IN needs a
 //    homogeneous set; LIKE and MATCHES (PCRE2) work on NFC-normalised text;
 //    ISSUBSET/ISSUPERSET on IPv4 (inet_aton, as OASIS) and IPv6 CIDRs.
-//    = and != do NOT normalise (the OASIS test-suite demands exact code points).
+//    =, != and IN do NOT normalise (the OASIS test-suite demands exact code
+//    points there).
 //  - An observed-data stands for number_observed observations during
 //    [first_observed, last_observed]. Observation AND/OR/FOLLOWEDBY,
 //    REPEATS, WITHIN and START/STOP search for a binding of distinct
