@@ -336,6 +336,39 @@ TEST(SqliteStoreTest, SeveralWriterProcessesShareOneFile) {
   }
 }
 
+// Several processes open (and so create and migrate) the same new data
+// directory at the same moment; each then writes.
+TEST(SqliteStoreTest, ConcurrentFirstOpenMigratesOnce) {
+  std::string dir = FreshDir();
+  constexpr int kProcs = 4;
+  std::vector<pid_t> kids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = OpenSqliteStore(dir);
+      if (!s.ok()) {
+        fprintf(stderr, "child open: %s\n", s.status().ToString().c_str());
+        _exit(3);
+      }
+      Status c = MakeCollection(**s);
+      if (!c.ok() && c.code() != StatusCode::kConflict) _exit(4);
+      if (!(*s)->AddObjects(kC, {Obj(p)}).ok()) _exit(5);
+      _exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t k : kids) {
+    int ws = 0;
+    waitpid(k, &ws, 0);
+    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << "child status " << ws;
+  }
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(CountAll(*s), size_t{kProcs});
+  EXPECT_EQ(s->ListCollections()->size(), 1u);
+}
+
 TEST(SqliteStoreTest, ConcurrentRequestsAreGroupCommitted) {
   auto s = MustOpen(FreshDir());
   ASSERT_TRUE(MakeCollection(*s).ok());
