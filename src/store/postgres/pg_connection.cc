@@ -96,6 +96,7 @@ Status PgConnection::ErrorStatus(const PGresult* r, std::string_view what) {
   if (s == "53100") return Status::IoError(msg);  // disk_full
   if (s.rfind("53", 0) == 0) return Status::ResourceExhausted(msg);
   if (s == "23505") return Status::Conflict(msg);
+  if (s == "42501") return Status::PermissionDenied(msg);  // insufficient_privilege
   if (s.rfind("22", 0) == 0) return Status::InvalidArgument(msg);
   if (s == "XX001" || s == "XX002") return Status::Corruption(msg);
   if (IsRetryableSqlState(s)) return Status::Unavailable(msg);

@@ -1076,7 +1076,13 @@ Result<std::unique_ptr<store::Store>> OpenPostgresStore(const std::string& url,
       Status s = lease->Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                               {"rampart-schema:" + options.schema})
                      .status();
-      if (s.ok()) s = lease->Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(options.schema));
+      // Only when missing: CREATE SCHEMA needs the CREATE privilege on the
+      // database even with IF NOT EXISTS, which a least-privilege role lacks.
+      auto exists = lease->Query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {options.schema});
+      if (!exists.ok()) s = exists.status();
+      if (s.ok() && exists->rows() == 0) {
+        s = lease->Exec("CREATE SCHEMA " + QuoteIdent(options.schema));
+      }
       if (s.ok()) s = lease->Exec("COMMIT");
       if (!s.ok()) {
         (void)lease->Exec("ROLLBACK");

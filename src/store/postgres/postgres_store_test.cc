@@ -161,6 +161,33 @@ TEST(PostgresOpenTest, NewerOrForeignVersionTableIsRefused) {
   EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "99");
 }
 
+TEST(PostgresOpenTest, LeastPrivilegeRoleInItsOwnSchema) {
+  RAMPART_REQUIRE_POSTGRES();
+  // A role that may not create schemas in the database, owning a schema an
+  // administrator made for it: opening (and creating the tables) works.
+  const std::string role = "rt_role_" + HexEncode(RandomBytes(4));
+  const std::string schema = NewSchemaName();
+  {
+    RawConn admin("");
+    admin.Exec("CREATE ROLE " + role + " LOGIN");
+    // (PUBLIC has no CREATE on databases by default, so the role has none.)
+    admin.Exec("CREATE SCHEMA \"" + schema + "\" AUTHORIZATION " + role);
+  }
+  PostgresOptions o;
+  o.schema = schema;
+  auto s = OpenPostgresStore(TestUrlWith("user", role), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE((*s)->CreateCollection(Coll(kC1)).ok());
+  s = Result<std::unique_ptr<Store>>(Status::Internal("closed"));
+  RawConn admin("");
+  EXPECT_EQ(admin.Exec("SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = "
+                       "'objects'",
+                       {schema}),
+            role);
+  DropSchema(schema);
+  admin.Exec("DROP ROLE " + role);
+}
+
 TEST(PostgresOpenTest, ConcurrentFirstOpensOfOneSchema) {
   RAMPART_REQUIRE_POSTGRES();
   // Several nodes starting at once against an empty database: the advisory
