@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <ostream>
 #include <memory>
 
 #include "store/store.h"
@@ -34,6 +35,16 @@
 namespace rampart::store::testing {
 
 using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+}  // namespace rampart::store::testing
+
+namespace rampart::store {
+// Found by argument-dependent lookup for StoreFactory (its return type names
+// rampart::store::Store): keeps a pointer dump out of test names.
+inline void PrintTo(const testing::StoreFactory&, std::ostream* os) { *os << "factory"; }
+}  // namespace rampart::store
+
+namespace rampart::store::testing {
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
