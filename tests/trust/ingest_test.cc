@@ -290,6 +290,31 @@ TEST_F(IngestTest, RefusalsStoreNothing) {
   EXPECT_TRUE(All().empty());
 }
 
+TEST_F(IngestTest, HostileBodiesGetErrorsNotCrashes) {
+  const std::string deep(200000, '[');
+  const std::string ext_deep = R"({"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000098","extensions":{")" +
+                               std::string(auth::kRampartExtensionId) + R"(":)" + std::string(100000, '[') +
+                               std::string(100000, ']') + R"(},"objects":[]})";
+  const std::string bad_utf8 = "[" + Indicator("000000000050", local_.identity_id).replace(40, 1, "\xff") + "]";
+  const std::string cases[] = {
+      deep,                                        // unbalanced, very deep
+      deep + std::string(200000, ']'),             // balanced, very deep
+      ext_deep,                                    // deep bundle-level extension
+      R"({"objects":[)" + std::string(50000, '{') + "]}",
+      std::string("{\"objects\":[\"\xff\xfe\"]}"),
+      bad_utf8,
+      "",
+      "null",
+  };
+  for (const auto& body : cases) {
+    Result<IngestReport> r = Run(body, writer_);
+    if (r.ok()) {
+      EXPECT_EQ(r->success_count, 0u) << body.substr(0, 80);
+    }
+  }
+  EXPECT_TRUE(All().empty());
+}
+
 TEST_F(IngestTest, GranularMarkingsEndToEnd) {
   RAMPART_REQUIRE_SHARED_DATA(path, "stix/valid/cti-documentation-examples/using-granular-markings.json");
   IngestReport r = Run(testing::ReadFileOrEmpty(path), writer_).value();
