@@ -306,7 +306,7 @@ std::string PseudonymIdentityJson(const store::Organization& local_org) {
   j["name"] = "Anonymous contributor via " + local_org.name;
   j["identity_class"] = "unspecified";
   j["object_marking_refs"] = Json::array({std::string(stix::kTlp2Clear)});
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void FillStatus(const IngestReport& report, store::StatusResource& status) {
@@ -520,7 +520,7 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
       p.failure = "not stored: this identity names an anonymous submitter of this request";
       continue;
     }
-    n.json = p.rewrite ? p.json.dump() : o.json;
+    n.json = p.rewrite ? p.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : o.json;
     n.observables = ExtractObservables(o.type, n.json, o.pattern_type == "stix" ? o.pattern : "");
     to_store.push_back(std::move(n));
     store_index.push_back(i);
@@ -558,7 +558,7 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     if (!options.source_peer.empty()) detail["source_peer"] = options.source_peer;
     store::WriteOptions w;
     w.audit = store::AuditEntry{auth::AuditActor(principal), options.audit_action, collection.id,
-                                detail.dump()};
+                                detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
     RAMPART_ASSIGN_OR_RETURN(outcomes, store.AddObjects(collection.id, to_store, w));
   }
 
