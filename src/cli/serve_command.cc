@@ -183,6 +183,7 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   c.taxii.public_url = c.public_url;
   c.taxii.default_page_size = std::min(c.default_page_size, c.max_page_size);
   c.taxii.max_page_size = c.max_page_size;
+  c.taxii.count_objects_at_start = true;
   taxii::TaxiiService service(**store, authenticator, &metrics, c.taxii);
   http::AccessLog* log = access_log->get();
   auto server = http::StartServer(

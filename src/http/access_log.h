@@ -1,7 +1,9 @@
 // The structured access log: one line per request, JSON lines (default) or
-// a plain text line, written by a background thread (spdlog async logger with
-// an overflow-blocking queue) so logging costs the request path only a
-// format and an enqueue.
+// a plain text line. Lines are batched per shard (16 shards, 32 KiB blocks,
+// drained every 200 ms) and written by a background thread (spdlog async
+// logger with an overflow-blocking queue), so logging costs the request path
+// a format, an uncontended lock and an append. The file is flushed every
+// second and at destruction.
 //
 // JSON line fields: ts (UTC µs), remote, method, target, status, bytes,
 // micros, endpoint, user, ua. Thread-safety: Log() may be called concurrently.

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
+#include <thread>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -154,6 +156,10 @@ struct TaxiiService::Impl {
   std::atomic<int64_t>* ingested = nullptr;
   std::atomic<int64_t>* ingest_requests = nullptr;
   std::atomic<int64_t> ingested_local{0};
+  std::atomic<int64_t> stored_base{-1};  // count at start; -1 until known
+  std::atomic<int64_t> stored_delta{0};  // adds minus deletes since start
+  std::atomic<bool> stop{false};
+  std::thread counter;
   std::atomic<Micros> last_purge{0};
 
   // Collections, reloaded at most every collection_cache_ttl.
@@ -175,7 +181,46 @@ struct TaxiiService::Impl {
                                      "Object versions newly stored through TAXII POST since start.");
       ingest_requests =
           metrics->AddCounter("rampart_ingest_requests_total", "TAXII POST requests accepted (202).");
+      if (options.count_objects_at_start) {
+        metrics->AddGauge("rampart_objects_stored",
+                          "Stored object versions (counted at start, plus this process's adds and deletes; "
+                          "NaN while counting).",
+                          [this] {
+                            int64_t base = stored_base.load();
+                            if (base < 0) return std::numeric_limits<double>::quiet_NaN();
+                            return static_cast<double>(base + stored_delta.load());
+                          });
+        counter = std::thread([this] { CountStored(); });
+      }
     }
+  }
+
+  ~Impl() {
+    stop = true;
+    if (counter.joinable()) counter.join();
+  }
+
+  void CountStored() {
+    auto all = store.ListCollections();
+    if (!all.ok()) return;
+    int64_t n = 0;
+    for (const auto& c : *all) {
+      store::ObjectQuery q;
+      q.collection_id = c.id;
+      q.versions.all = true;
+      q.spec_versions = {"2.0", "2.1"};
+      q.include_json = false;
+      q.limit = 1000;
+      while (!stop) {
+        auto page = store.QueryObjects(q);
+        if (!page.ok()) return;
+        n += static_cast<int64_t>(page->objects.size());
+        if (!page->more) break;
+        q.cursor = page->next;
+      }
+      if (stop) return;
+    }
+    stored_base = n;
   }
 
   Result<std::shared_ptr<const CollectionSet>> AllCollections(bool force = false) {
@@ -466,7 +511,7 @@ struct TaxiiService::Impl {
     wo.audit = store::AuditEntry{auth::AuditActor(p), "objects.delete", c.id,
                                  json({{"id", object_id}}).dump()};
     RAMPART_ASSIGN_OR_RETURN(size_t n, store.DeleteObject(c.id, object_id, vf, q.spec_versions, wo));
-    (void)n;
+    stored_delta.fetch_sub(static_cast<int64_t>(n));
     resp.status = 200;
     resp.body.clear();
     return Status::Ok();
@@ -489,6 +534,7 @@ struct TaxiiService::Impl {
     if (ingested) ingested->fetch_add(static_cast<int64_t>(report.added));
     if (ingest_requests) ingest_requests->fetch_add(1);
     ingested_local.fetch_add(static_cast<int64_t>(report.added));
+    stored_delta.fetch_add(static_cast<int64_t>(report.added));
     SetJson(resp, 202, StatusJson(s));
     MaybePurgeStatuses(now);
     return Status::Ok();

@@ -51,6 +51,10 @@ struct TaxiiOptions {
   Micros status_retention = int64_t{24} * 3600 * 1'000'000;
   // How long a collection looked up from the store is reused.
   Micros collection_cache_ttl = 1'000'000;
+  // Count the stored object versions once at start (background thread) for
+  // the rampart_objects_stored gauge, then track this process's adds and
+  // deletes. Off in tests.
+  bool count_objects_at_start = false;
 };
 
 class TaxiiService {
