@@ -30,5 +30,8 @@ function(rampart_add_test name)
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
-    ENVIRONMENT "RAMPART_SHARED_DATA=${RAMPART_SHARED_DATA};RAMPART_SOURCE_DIR=${PROJECT_SOURCE_DIR};RAMPART_BINARY=${PROJECT_BINARY_DIR}/rampart")
+    ENVIRONMENT "RAMPART_SHARED_DATA=${RAMPART_SHARED_DATA}")
+  # RAMPART_SOURCE_DIR and RAMPART_BINARY reach the test through defaults
+  # compiled into rampart_testing (gtest_discover_tests splits a list-valued
+  # ENVIRONMENT, so only one variable can be passed that way).
 endfunction()

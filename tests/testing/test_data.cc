@@ -5,6 +5,20 @@
 #include <sstream>
 
 namespace rampart::testing {
+namespace {
+
+// Tests read RAMPART_SHARED_DATA, RAMPART_SOURCE_DIR and RAMPART_BINARY from
+// the environment; an explicit setting wins, otherwise the build's own paths
+// apply. Runs before main() so every test (and every child it spawns) sees
+// the same values.
+const bool kEnvironmentDefaults = [] {
+  setenv("RAMPART_SHARED_DATA", RAMPART_TEST_SHARED_DATA, /*overwrite=*/0);
+  setenv("RAMPART_SOURCE_DIR", RAMPART_TEST_SOURCE_DIR, /*overwrite=*/0);
+  setenv("RAMPART_BINARY", RAMPART_TEST_BINARY, /*overwrite=*/0);
+  return true;
+}();
+
+}  // namespace
 
 std::filesystem::path SharedDataRoot() {
   const char* env = std::getenv("RAMPART_SHARED_DATA");
