@@ -93,6 +93,7 @@ struct World {
   double busy_s = 0, parse_s = 0, store_s = 0, wall_s = 0, slowest_window = 1e18;
   std::string cursor_before_page_10000;
   long target_page = 0;
+  std::vector<std::string> sample_ids;  // the first id of every page walked
 
   static World& Get() {
     static World w;
@@ -234,6 +235,7 @@ struct World {
         fprintf(stderr, "paging stopped at page %ld\n", p);
         exit(1);
       }
+      sample_ids.push_back(r->objects.front().id);
       q.cursor = r->next;
     }
     cursor_before_page_10000 = q.cursor;
@@ -279,6 +281,32 @@ void BM_PageDeep(benchmark::State& state) { Page(state, true); }
 BENCHMARK(BM_PageFirst)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PageDeep)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PageFirst)->Unit(benchmark::kMicrosecond)->Name("BM_PageFirst/again");
+
+// The store side of a TAXII single-object GET (objects/{id}/): one id, the
+// default version selection, with JSON; ids cycle over one per page walked.
+void BM_GetById(benchmark::State& state) {
+  World& w = World::Get();
+  w.Fill();
+  if (w.sample_ids.empty()) {
+    state.SkipWithError("no sample ids (collection smaller than two pages)");
+    return;
+  }
+  ObjectQuery q;
+  q.collection_id = w.cid;
+  q.limit = kPageSize;
+  q.ids.resize(1);
+  size_t i = 0;
+  for (auto _ : state) {
+    q.ids[0] = w.sample_ids[i++ % w.sample_ids.size()];
+    auto r = w.store->QueryObjects(q);
+    if (!r.ok() || r->objects.size() != 1) {
+      state.SkipWithError("get by id failed");
+      break;
+    }
+    benchmark::DoNotOptimize(r->objects.data());
+  }
+}
+BENCHMARK(BM_GetById)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -27,7 +27,7 @@ struct Migration {
 };
 
 // DO NOT CHANGE existing entries; append only.
-inline constexpr std::array<Migration, 1> kMigrations = {{
+inline constexpr std::array<Migration, 2> kMigrations = {{
     {1, R"sql(
 CREATE TABLE collections (
   cid              INTEGER PRIMARY KEY,
@@ -161,6 +161,26 @@ CREATE TABLE audit (
   prev_hash  TEXT NOT NULL,
   hash       TEXT NOT NULL
 );
+)sql"},
+    // 2: the default version selection as maintained row flags (exactly the
+    // PostgreSQL backend's latest_spec / is_first / is_last), so the default
+    // query (last version of the latest spec_version) walks a partial index
+    // instead of running two correlated sub-selects per row. Existing rows
+    // get their flags computed here; from now on the writer maintains them.
+    {2, R"sql(
+ALTER TABLE objects ADD COLUMN latest_spec INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN is_first INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN is_last INTEGER NOT NULL DEFAULT 0;
+UPDATE objects SET latest_spec = (spec_version = (SELECT max(x.spec_version) FROM objects x
+                                                  WHERE x.cid = objects.cid AND x.id = objects.id));
+UPDATE objects SET
+  is_first = (version = (SELECT min(x.version) FROM objects x WHERE x.cid = objects.cid
+                         AND x.id = objects.id AND x.spec_version = objects.spec_version)),
+  is_last = (version = (SELECT max(x.version) FROM objects x WHERE x.cid = objects.cid
+                        AND x.id = objects.id AND x.spec_version = objects.spec_version))
+  WHERE latest_spec = 1;
+CREATE INDEX objects_last_date ON objects (cid, date_added) WHERE is_last = 1;
+CREATE INDEX objects_last_type ON objects (cid, type, date_added) WHERE is_last = 1;
 )sql"},
 }};
 

@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
 #include "store/cursor.h"
@@ -200,6 +203,82 @@ Status ValidateNewObject(const NewObject& o) {
   return Status::Ok();
 }
 
+// ---- Version flags (schema migration 2) ----
+
+// One version of an object, for recomputing the latest_spec / is_first /
+// is_last flags of its object's versions.
+struct VersionRow {
+  int64_t seq = 0;  // 0 = not yet inserted
+  Micros version = 0;
+  Micros date_added = 0;
+  std::string spec_version;
+  bool latest_spec = false, is_first = false, is_last = false;  // as stored
+  bool new_latest_spec = false, new_is_first = false, new_is_last = false;
+};
+
+// latest_spec: the version has the greatest spec_version (byte order, as
+// SQLite's max()) among its object's versions; is_first / is_last: the
+// smallest / greatest version among those. Exactly the default selection.
+void ComputeFlags(std::vector<VersionRow>& vs) {
+  if (vs.empty()) return;
+  const std::string* max_spec = &vs.front().spec_version;
+  for (const auto& v : vs) {
+    if (v.spec_version > *max_spec) max_spec = &v.spec_version;
+  }
+  Micros lo = std::numeric_limits<Micros>::max(), hi = std::numeric_limits<Micros>::min();
+  for (const auto& v : vs) {
+    if (v.spec_version != *max_spec) continue;
+    lo = std::min(lo, v.version);
+    hi = std::max(hi, v.version);
+  }
+  for (auto& v : vs) {
+    v.new_latest_spec = v.spec_version == *max_spec;
+    v.new_is_first = v.new_latest_spec && v.version == lo;
+    v.new_is_last = v.new_latest_spec && v.version == hi;
+  }
+}
+
+// The stored versions of (cid, id), with their flags.
+Result<std::vector<VersionRow>> LoadVersions(Connection& w, int64_t cid, std::string_view id) {
+  RAMPART_ASSIGN_OR_RETURN(
+      Stmt s, w.Prepare("SELECT seq, version, date_added, spec_version, latest_spec, is_first,"
+                        " is_last FROM objects INDEXED BY objects_version WHERE cid = ?1 AND id = ?2"));
+  s.Bind(1, cid).Bind(2, id, true);
+  std::vector<VersionRow> out;
+  while (true) {
+    RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
+    if (!row) break;
+    VersionRow v;
+    v.seq = s.Int(0);
+    v.version = s.Int(1);
+    v.date_added = s.Int(2);
+    v.spec_version = s.Text(3);
+    v.latest_spec = s.Int(4) != 0;
+    v.is_first = s.Int(5) != 0;
+    v.is_last = s.Int(6) != 0;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// Writes the flags of the stored rows of `vs` whose flags changed.
+Status StoreChangedFlags(Connection& w, const std::vector<VersionRow>& vs) {
+  for (const VersionRow& v : vs) {
+    if (v.seq == 0) continue;
+    if (v.latest_spec == v.new_latest_spec && v.is_first == v.new_is_first &&
+        v.is_last == v.new_is_last) {
+      continue;
+    }
+    RAMPART_ASSIGN_OR_RETURN(
+        Stmt u, w.Prepare("UPDATE objects SET latest_spec = ?1, is_first = ?2, is_last = ?3"
+                          " WHERE seq = ?4"));
+    u.Bind(1, int64_t{v.new_latest_spec}).Bind(2, int64_t{v.new_is_first});
+    u.Bind(3, int64_t{v.new_is_last}).Bind(4, v.seq);
+    RAMPART_RETURN_IF_ERROR(u.Run());
+  }
+  return Status::Ok();
+}
+
 // ---- The query builder (shared by QueryObjects and the plan test hook) ----
 
 struct BuiltQuery {
@@ -236,18 +315,33 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
     where += " AND o.date_added >= " + d + " AND (o.date_added > " + d + " OR o.seq > " +
              param(p.seq) + ")";
   }
+  const VersionFilter& v = q.versions;
+  // The default selection (no match[spec_version]) reads the flags that the
+  // writer maintains (schema migration 2); last-only walks the partial
+  // indexes objects_last_date / objects_last_type.
+  const bool last_only = q.spec_versions.empty() &&
+                         (v.IsDefault() || (v.last && !v.all && !v.first && v.versions.empty()));
   std::string spec_inner;  // the spec_version selection, on alias x
   if (q.spec_versions.empty()) {
-    where += " AND o.spec_version = (SELECT max(x.spec_version) FROM objects x"
-             " WHERE x.cid = o.cid AND x.id = o.id)";
-    spec_inner = "x.spec_version = o.spec_version";
+    if (last_only) {
+      where += " AND o.is_last = 1";
+    } else if (v.all) {
+      where += " AND o.latest_spec = 1";
+    } else {
+      std::string alts;
+      if (v.last) alts += "o.is_last = 1";
+      if (v.first) alts += std::string(alts.empty() ? "" : " OR ") + "o.is_first = 1";
+      if (!v.versions.empty()) {
+        alts += std::string(alts.empty() ? "" : " OR ") + "o.version IN " + in_list(v.versions);
+      }
+      where += " AND o.latest_spec = 1 AND (" + alts + ")";
+    }
   } else {
     std::string list = in_list(q.spec_versions);
     where += " AND o.spec_version IN " + list;
     spec_inner = "x.spec_version IN " + list;
   }
-  const VersionFilter& v = q.versions;
-  if (!v.all) {
+  if (!v.all && !q.spec_versions.empty()) {
     std::vector<std::string> alts;
     if (v.last || v.IsDefault()) {
       alts.push_back("o.version = (SELECT max(x.version) FROM objects x WHERE x.cid = o.cid AND"
@@ -274,6 +368,8 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
   // The index is chosen explicitly per shape: the planner, without
   // statistics, would rather walk objects_date in order than sort a few
   // rows, which is O(collection) for a selective match[id].
+  const char* type_index = last_only ? " INDEXED BY objects_last_type" : " INDEXED BY objects_type";
+  const char* date_index = last_only ? " INDEXED BY objects_last_date" : " INDEXED BY objects_date";
   std::string sql;
   if (!q.ids.empty()) {
     // The versions of a few objects, then sorted (bounded by ids x versions).
@@ -281,21 +377,19 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
     if (!q.types.empty()) sql += " AND o.type IN " + in_list(q.types);
     sql += order + limit;
   } else if (q.types.size() == 1) {
-    sql = select + " INDEXED BY objects_type" + where + " AND o.type = " + param(q.types[0]) +
-          order + limit;
+    sql = select + type_index + where + " AND o.type = " + param(q.types[0]) + order + limit;
   } else if (!q.types.empty() && q.types.size() <= kMaxMergedTypes) {
     // One ordered index range per type, merged (MERGE (UNION ALL)): no sort,
     // stops after limit + 1 rows.
     for (size_t i = 0; i < q.types.size(); ++i) {
       if (i) sql += " UNION ALL ";
-      sql += select + " INDEXED BY objects_type" + where + " AND o.type = " + param(q.types[i]);
+      sql += select + type_index + where + " AND o.type = " + param(q.types[i]);
     }
     sql += " ORDER BY 4, 1" + limit;
   } else if (!q.types.empty()) {
-    sql = select + " INDEXED BY objects_type" + where + " AND o.type IN " + in_list(q.types) +
-          order + limit;
+    sql = select + type_index + where + " AND o.type IN " + in_list(q.types) + order + limit;
   } else {
-    sql = select + " INDEXED BY objects_date" + where + order + limit;
+    sql = select + date_index + where + order + limit;
   }
   b.sql = std::move(sql);
   return b;
@@ -394,12 +488,14 @@ class SqliteStore final : public Store {
     if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
     if (!q.cursor.empty()) RAMPART_RETURN_IF_ERROR(DecodeCursor(q.collection_id, q.cursor).status());
     return Read<Page>([&](Connection& r) -> Result<Page> {
-      RAMPART_ASSIGN_OR_RETURN(int64_t cid, LookupCid(r, q.collection_id));
+      RAMPART_ASSIGN_OR_RETURN(int64_t cid, CachedCid(r, q.collection_id));
       RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid));
       RAMPART_ASSIGN_OR_RETURN(Stmt s, r.Prepare(b.sql));
       BindAll(s, b);
       Page page;
       size_t limit = std::min(q.limit, kMaxLimit);
+      // A page of up to `limit`; a by-id query usually has one version.
+      page.objects.reserve(std::min({limit, q.ids.empty() ? size_t{1000} : q.ids.size()}));
       while (true) {
         RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
         if (!row) break;
@@ -501,6 +597,11 @@ class SqliteStore final : public Store {
         sqlite3_reset(tomb.raw());
       }
       deleted = doomed.size();
+      // The remaining versions' flags (a deleted version may have been the
+      // last, the first, or the only one of the latest spec_version).
+      RAMPART_ASSIGN_OR_RETURN(std::vector<VersionRow> rest, LoadVersions(w, cid, id));
+      ComputeFlags(rest);
+      RAMPART_RETURN_IF_ERROR(StoreChangedFlags(w, rest));
       if (options.audit) RAMPART_RETURN_IF_ERROR(AppendAuditTx(w, *options.audit).status());
       return Status::Ok();
     });
@@ -836,6 +937,21 @@ class SqliteStore final : public Store {
 
   Micros Now() const { return options_.clock_for_test ? options_.clock_for_test() : NowMicros(); }
 
+  // LookupCid, remembered: a collection's cid never changes (collections
+  // are never deleted), so a hit is cached; a miss is asked again each time
+  // (another process may create the collection).
+  Result<int64_t> CachedCid(Connection& c, const std::string& collection_id) {
+    {
+      std::lock_guard<std::mutex> l(cid_mu_);
+      auto it = cid_cache_.find(collection_id);
+      if (it != cid_cache_.end()) return it->second;
+    }
+    RAMPART_ASSIGN_OR_RETURN(int64_t cid, LookupCid(c, collection_id));
+    std::lock_guard<std::mutex> l(cid_mu_);
+    if (cid_cache_.size() < kMaxCachedCids) cid_cache_.emplace(collection_id, cid);
+    return cid;
+  }
+
   static Result<int64_t> LookupCid(Connection& c, std::string_view collection_id) {
     RAMPART_ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT cid FROM collections WHERE id = ?1"));
     s.Bind(1, collection_id);
@@ -865,11 +981,9 @@ class SqliteStore final : public Store {
         w.Prepare("INSERT INTO objects (cid, id, version, date_added, type, spec_version, created,"
                   " modified, created_by_ref, revoked, valid_from, valid_until, marking_refs, org_id,"
                   " user_id, source_peer, anonymous, sharing_groups, red_recipients, effective_tlp,"
-                  " default_marking_applied, observables, json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                  "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)"
-                  " ON CONFLICT (cid, id, version) DO NOTHING"));
-    RAMPART_ASSIGN_OR_RETURN(
-        Stmt dup, w.Prepare("SELECT date_added FROM objects WHERE cid = ?1 AND id = ?2 AND version = ?3"));
+                  " default_marking_applied, observables, json, latest_spec, is_first, is_last)"
+                  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
+                  "?21,?22,?23,?24,?25,?26) ON CONFLICT (cid, id, version) DO NOTHING"));
     RAMPART_ASSIGN_OR_RETURN(
         Stmt obs, w.Prepare("INSERT OR IGNORE INTO observables (kind, value, seq) VALUES (?1,?2,?3)"));
     bool added_any = false;
@@ -886,6 +1000,22 @@ class SqliteStore final : public Store {
       Micros date_added = std::max(Now(), last + 1);
       Micros version = ObjectVersion(o, date_added);
       wo.version = version;
+      // The object's stored versions: the duplicate check, and the flags of
+      // the new version and of those it supersedes.
+      RAMPART_ASSIGN_OR_RETURN(std::vector<VersionRow> versions, LoadVersions(w, cid, o.id));
+      auto same = std::find_if(versions.begin(), versions.end(),
+                               [&](const VersionRow& v) { return v.version == version; });
+      if (same != versions.end()) {
+        wo.result = WriteResult::kDuplicate;
+        wo.date_added = same->date_added;
+        out->push_back(std::move(wo));
+        continue;
+      }
+      versions.push_back({});
+      versions.back().version = version;
+      versions.back().spec_version = o.spec_version;
+      ComputeFlags(versions);
+      const VersionRow& mine = versions.back();
       const Provenance& p = o.provenance;
       ins.Bind(1, cid).Bind(2, o.id, true).Bind(3, version).Bind(4, date_added);
       ins.Bind(5, o.type, true).Bind(6, o.spec_version, true).Bind(7, o.created).Bind(8, o.modified);
@@ -896,19 +1026,17 @@ class SqliteStore final : public Store {
       ins.BindBlob(19, EncodeList(p.red_recipients)).Bind(20, static_cast<int64_t>(p.effective_tlp));
       ins.Bind(21, int64_t{p.default_marking_applied}).BindBlob(22, EncodeObservables(o.observables));
       ins.BindBlob(23, o.json, true);
+      ins.Bind(24, int64_t{mine.new_latest_spec}).Bind(25, int64_t{mine.new_is_first});
+      ins.Bind(26, int64_t{mine.new_is_last});
       int rc = ins.Step();
       sqlite3_reset(ins.raw());
       if (rc != SQLITE_DONE) return SqliteStatus(rc, w.db(), "insert object " + o.id);
       if (w.Changes() == 0) {
-        dup.Bind(1, cid).Bind(2, o.id, true).Bind(3, version);
-        RAMPART_ASSIGN_OR_RETURN(bool row, dup.Next());
-        wo.result = WriteResult::kDuplicate;
-        wo.date_added = row ? dup.Int(0) : 0;
-        sqlite3_reset(dup.raw());
-        out->push_back(std::move(wo));
-        continue;
+        // Cannot happen: the version was looked up in this transaction.
+        return Status::Internal("object version appeared during insert: " + o.id);
       }
       int64_t seq = w.LastRowId();
+      RAMPART_RETURN_IF_ERROR(StoreChangedFlags(w, versions));
       for (const Observable& x : o.observables) {
         obs.Bind(1, x.kind, true).Bind(2, x.value, true).Bind(3, seq);
         rc = obs.Step();
@@ -1167,6 +1295,10 @@ class SqliteStore final : public Store {
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
+
+  static constexpr size_t kMaxCachedCids = 100000;
+  std::mutex cid_mu_;
+  std::unordered_map<std::string, int64_t> cid_cache_;  // guarded by cid_mu_
 };
 
 }  // namespace
@@ -1187,7 +1319,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const Sql
   // Identify before any write (journal_mode=WAL writes the header).
   bool is_new = false;
   RAMPART_RETURN_IF_ERROR(Identify(*raw, path.string(), &is_new));
-  RAMPART_RETURN_IF_ERROR(raw->ApplyPragmas(Connection::Mode::kWriter, options.busy_timeout_ms));
+  // Switching a new file to WAL needs a lock that SQLite does not wait for
+  // with the busy handler: when several processes open a new data directory
+  // at once, the losers retry for up to busy_timeout_ms.
+  for (int waited_ms = 0;; waited_ms += 10) {
+    Status p = raw->ApplyPragmas(Connection::Mode::kWriter, options.busy_timeout_ms);
+    if (p.ok()) break;
+    if (p.code() != StatusCode::kUnavailable || waited_ms >= options.busy_timeout_ms) return p;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (options.max_page_count_for_test > 0) {
     RAMPART_RETURN_IF_ERROR(
         raw->Exec("PRAGMA max_page_count=" + std::to_string(options.max_page_count_for_test)));

@@ -472,6 +472,8 @@ TEST(SqliteStoreTest, EveryQueryShapeUsesAnIndex) {
          q.include_json = false;
        }, true},
   };
+  const std::set<std::string> kDefaultSelection = {"default", "added_after", "cursor",
+                                                   "type",    "types",       "types+cursor"};
   for (const Shape& sh : shapes) {
     ObjectQuery q = base;
     sh.edit(q);
@@ -487,8 +489,176 @@ TEST(SqliteStoreTest, EveryQueryShapeUsesAnIndex) {
       }
     }
     EXPECT_NE(all.find("objects_"), std::string::npos) << sh.name << ":\n" << all;
+    // The default (last version, latest spec) selection walks the partial
+    // indexes of the maintained is_last flag, with no sub-select.
+    if (kDefaultSelection.count(sh.name)) {
+      EXPECT_NE(all.find("objects_last_"), std::string::npos) << sh.name << ":\n" << all;
+      EXPECT_EQ(all.find("CORRELATED"), std::string::npos) << sh.name << ":\n" << all;
+    }
     // And the query itself runs.
     EXPECT_TRUE(s->QueryObjects(q).ok()) << sh.name;
+  }
+}
+
+// Schema migration 2 (latest_spec / is_first / is_last): a database written
+// by schema v1 (made here from migration 1's own SQL, rows inserted as v1
+// stored them) is migrated on open, its flags computed from the existing
+// rows, and it answers every version selection exactly as a store that was
+// v2 from the start and received the same versions through AddObjects.
+struct V1Row {
+  std::string id;
+  Micros version;
+  const char* spec;
+  int cid;  // 1 = kC, 2 = kOther
+};
+constexpr char kOther[] = "22222222-2222-4222-8222-222222222222";
+
+void WriteV1Database(const std::string& dir, const std::vector<V1Row>& rows) {
+  fs::create_directories(dir);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &db), SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "") << " in " << sql.substr(0, 80);
+    sqlite3_free(err);
+  };
+  static_assert(sqlite::kMigrations[0].version == 1);
+  exec("PRAGMA application_id=" + std::to_string(sqlite::kApplicationId));
+  exec(sqlite::kMigrations[0].sql);
+  exec("PRAGMA user_version=1");
+  exec(std::string("INSERT INTO collections (cid, id, api_root, title, description, media_types,"
+                   " default_tlp, is_public, created, last_date_added) VALUES (1, '") +
+       kC + "', '', 't', '', '', 0, 0, 0, 0), (2, '" + kOther + "', '', 'u', '', '', 0, 0, 0, 0)");
+  Micros date_added = 1000;
+  for (const V1Row& r : rows) {
+    ++date_added;
+    exec("INSERT INTO objects (cid, id, version, date_added, type, spec_version, created, modified,"
+         " created_by_ref, revoked, valid_from, valid_until, marking_refs, org_id, user_id,"
+         " source_peer, anonymous, sharing_groups, red_recipients, effective_tlp,"
+         " default_marking_applied, observables, json) VALUES (" +
+         std::to_string(r.cid) + ", '" + r.id + "', " + std::to_string(r.version) + ", " +
+         std::to_string(date_added) + ", 'indicator', '" + r.spec + "', " +
+         std::to_string(r.version) + ", " + std::to_string(r.version) +
+         ", '', 0, NULL, NULL, '', '', '', '', 0, '', '', 0, 0, '', '{}')");
+  }
+  exec("UPDATE collections SET last_date_added = " + std::to_string(date_added));
+  sqlite3_close(db);
+}
+
+std::vector<std::pair<std::string, Micros>> Select(Store& s, const char* collection,
+                                                   const std::function<void(ObjectQuery&)>& edit) {
+  ObjectQuery q;
+  q.collection_id = collection;
+  q.limit = 1000;
+  edit(q);
+  auto p = s.QueryObjects(q);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  std::vector<std::pair<std::string, Micros>> out;
+  if (p.ok()) {
+    for (const auto& o : p->objects) out.emplace_back(o.id, o.version);
+  }
+  return out;
+}
+
+TEST(SqliteStoreTest, MigratesV1DatabaseComputingVersionFlags) {
+  const std::string a = "indicator--a", b = "indicator--b", c = "indicator--c", d = "indicator--d";
+  // Inserted in this order (date_added ascending).
+  const std::vector<V1Row> rows = {
+      {a, 100, "2.1", 1}, {b, 100, "2.1", 1}, {c, 100, "2.0", 1}, {b, 200, "2.1", 1},
+      {c, 200, "2.1", 1}, {d, 100, "2.1", 1}, {c, 400, "2.0", 1}, {b, 300, "2.1", 1},
+      {c, 300, "2.1", 1}, {d, 500, "2.0", 1}, {b, 999, "2.0", 2},
+  };
+  using Sel = std::vector<std::pair<std::string, Micros>>;
+  struct Case {
+    const char* name;
+    std::function<void(ObjectQuery&)> edit;
+    Sel want;  // on kC
+  };
+  const std::vector<Case> cases = {
+      {"default: last of the latest spec", [](ObjectQuery&) {},
+       {{a, 100}, {d, 100}, {b, 300}, {c, 300}}},
+      {"last", [](ObjectQuery& q) { q.versions.last = true; },
+       {{a, 100}, {d, 100}, {b, 300}, {c, 300}}},
+      {"first", [](ObjectQuery& q) { q.versions.first = true; },
+       {{a, 100}, {b, 100}, {c, 200}, {d, 100}}},
+      {"all (latest spec)", [](ObjectQuery& q) { q.versions.all = true; },
+       {{a, 100}, {b, 100}, {b, 200}, {c, 200}, {d, 100}, {b, 300}, {c, 300}}},
+      {"explicit versions", [](ObjectQuery& q) { q.versions.versions = {200, 400}; },
+       {{b, 200}, {c, 200}}},
+      {"first+last", [](ObjectQuery& q) { q.versions.first = q.versions.last = true; },
+       {{a, 100}, {b, 100}, {c, 200}, {d, 100}, {b, 300}, {c, 300}}},
+      {"spec 2.0", [](ObjectQuery& q) { q.spec_versions = {"2.0"}; }, {{c, 400}, {d, 500}}},
+      {"by id", [&](ObjectQuery& q) { q.ids = {c}; }, {{c, 300}}},
+      {"by id, first", [&](ObjectQuery& q) { q.ids = {c, b}; q.versions.first = true; },
+       {{b, 100}, {c, 200}}},
+      {"type", [](ObjectQuery& q) { q.types = {"indicator"}; },
+       {{a, 100}, {d, 100}, {b, 300}, {c, 300}}},
+  };
+  std::string v1_dir = FreshDir();
+  WriteV1Database(v1_dir, rows);
+  auto migrated = MustOpen(v1_dir);
+  ASSERT_TRUE(migrated);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((fs::path(v1_dir) / kSqliteDbFileName).c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), sqlite::kSchemaVersion);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  // The same versions written through a v2 store from the start.
+  auto fresh = MustOpen(FreshDir());
+  ASSERT_TRUE(fresh);
+  ASSERT_TRUE(MakeCollection(*fresh).ok());
+  Collection other;
+  other.id = kOther;
+  other.title = "u";
+  ASSERT_TRUE(fresh->CreateCollection(other).ok());
+  for (const V1Row& r : rows) {
+    NewObject o = Obj(0, r.version);
+    o.id = r.id;
+    o.spec_version = r.spec;
+    auto w = fresh->AddObjects(r.cid == 1 ? kC : kOther, {o});
+    ASSERT_TRUE(w.ok() && (*w)[0].result == WriteResult::kAdded) << r.id;
+  }
+  for (const Case& k : cases) {
+    EXPECT_EQ(Select(*migrated, kC, k.edit), k.want) << "migrated: " << k.name;
+    EXPECT_EQ(Select(*fresh, kC, k.edit), k.want) << "fresh: " << k.name;
+  }
+  for (Store* s : {migrated.get(), fresh.get()}) {
+    // The other collection's b is its own object.
+    EXPECT_EQ(Select(*s, kOther, [](ObjectQuery&) {}), (Sel{{b, 999}}));
+    // A newer version takes over "last"; deleting it hands "last" back.
+    NewObject o = Obj(0, 600);
+    o.id = b;
+    ASSERT_TRUE(s->AddObjects(kC, {o}).ok());
+    EXPECT_EQ(Select(*s, kC, [&](ObjectQuery& q) { q.ids = {b}; }), (Sel{{b, 600}}));
+    EXPECT_EQ(Select(*s, kC, [](ObjectQuery&) {}), (Sel{{a, 100}, {d, 100}, {c, 300}, {b, 600}}));
+    VersionFilter last;
+    last.last = true;
+    ASSERT_EQ(*s->DeleteObject(kC, b, last, {}), 1u);
+    EXPECT_EQ(Select(*s, kC, [](ObjectQuery&) {}), (Sel{{a, 100}, {d, 100}, {b, 300}, {c, 300}}));
+    // Deleting every 2.1 version of c makes its 2.0 versions the latest spec.
+    ASSERT_EQ(*s->DeleteObject(kC, c, VersionFilter{}, {"2.1"}), 2u);
+    EXPECT_EQ(Select(*s, kC, [&](ObjectQuery& q) { q.ids = {c}; }), (Sel{{c, 400}}));
+    EXPECT_EQ(Select(*s, kC, [&](ObjectQuery& q) {
+                q.ids = {c};
+                q.versions.first = true;
+              }),
+              (Sel{{c, 100}}));
+    // A newer spec_version supersedes the older spec's versions, even older-versioned.
+    NewObject n = Obj(0, 50);
+    n.id = d;
+    n.spec_version = "2.2";
+    ASSERT_TRUE(s->AddObjects(kC, {n}).ok());
+    EXPECT_EQ(Select(*s, kC, [&](ObjectQuery& q) {
+                q.ids = {d};
+                q.versions.all = true;
+              }),
+              (Sel{{d, 50}}));
   }
 }
 
