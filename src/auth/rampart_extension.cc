@@ -2,16 +2,29 @@
 
 namespace rampart::auth {
 
+const std::string& RampartIdentityJson() {
+  static const std::string* json = new std::string(
+      R"({"type":"identity","spec_version":"2.1","id":")" + std::string(kRampartIdentityId) +
+      R"(","created":"2026-11-25T00:00:00.000Z","modified":"2026-11-25T00:00:00.000Z",)"
+      R"("name":"Rampart","identity_class":"system",)"
+      R"("description":"The Rampart threat-intelligence exchange software, author of its STIX extension-definitions.",)"
+      R"("object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]})");
+  return *json;
+}
+
 const std::string& RampartExtensionDefinitionJson() {
-  // Stable bytes: fixed id, created/modified and created_by_ref-less (the
-  // definition belongs to the Rampart software, not to one forum).
+  // Stable bytes: fixed id and created/modified. STIX 2.1 requires
+  // created_by_ref on an extension-definition: it names the Rampart software
+  // itself (kRampartIdentityId), not one forum, so every forum publishes the
+  // same bytes.
   static const std::string* json = new std::string(
       R"({"type":"extension-definition","spec_version":"2.1","id":")" +
       std::string(kRampartExtensionId) +
+      R"(","created_by_ref":")" + std::string(kRampartIdentityId) +
       R"(","created":"2026-11-25T00:00:00.000Z","modified":"2026-11-25T00:00:00.000Z",)"
       R"("name":"Rampart sharing controls",)"
       R"("description":"Submitter instructions to a Rampart forum: TLP:RED recipients (organisation identity ids), a sharing group, anonymous contribution. The forum enforces them and strips this extension before anyone else reads the object.",)"
-      R"("schema":"https://github.com/rampart-cti/rampart/blob/main/docs/formats/rampart_extension.md",)"
+      R"("schema":"Normative text: docs/formats/rampart_extension.md in the Rampart distribution. A property-extension with red_recipients (list of organisation identity ids), sharing_group (group id or name) and anonymous (boolean); any other property fails the object.",)"
       R"("version":"1.0.0","extension_types":["property-extension"],)"
       R"("object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]})");
   return *json;

@@ -28,6 +28,12 @@ namespace rampart::auth {
 inline constexpr std::string_view kRampartExtensionId =
     "extension-definition--1e5a3c2d-6f4b-4f7e-9a51-7d0c2b8e4a10";
 
+// The STIX identity of the Rampart software: the created_by_ref of its
+// extension-definitions (STIX 2.1 requires one).
+inline constexpr std::string_view kRampartIdentityId = "identity--b5a4f1e2-6c3d-4e8f-9a1b-2c3d4e5f6a7b";
+// That identity object (compact JSON, stable bytes).
+const std::string& RampartIdentityJson();
+
 // The extension-definition object the server publishes (a STIX 2.1 object,
 // compact JSON, stable bytes). Serve it e.g. in every collection or at a
 // well-known URL so clients can resolve the id.

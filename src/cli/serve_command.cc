@@ -18,6 +18,7 @@
 #include "http/access_log.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "ingest/publish.h"
 #include "taxii/service.h"
 
 namespace rampart::cli {
@@ -156,6 +157,11 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   }
   if (auto b = auth::EnsureBootstrap(**store); !b.ok()) {
     std::cerr << "rampart serve: bootstrap: " << b.status().ToString() << "\n";
+    return kExitUsage;
+  }
+  // Publish the Rampart extension-definition so clients can resolve it.
+  if (Status s = ingest::PublishRampartDefinitions(**store, c.taxii.api_roots.front().path); !s.ok()) {
+    std::cerr << "rampart serve: publishing the Rampart definitions: " << s.ToString() << "\n";
     return kExitUsage;
   }
   std::string demo_token;
