@@ -130,6 +130,21 @@ const std::vector<RuleCase> kRuleCases = {
      "valid-until", "$.valid_until"},
     {"indicator_bad_pattern", Indicator(R"("pattern":"[file:name = 'x'","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
      "pattern", "$.pattern"},
+    // Balanced and quoted, but not the STIX grammar: a dangling AND, an
+    // unknown operator, an observation without a comparison.
+    {"indicator_pattern_dangling_and",
+     Indicator(R"("pattern":"[ipv4-addr:value = '1.2.3.4' AND]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
+     "pattern", "$.pattern"},
+    {"indicator_pattern_unknown_operator",
+     Indicator(R"("pattern":"[ipv4-addr:value ~ '1.2.3.4']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
+     "pattern", "$.pattern"},
+    {"indicator_pattern_no_comparison",
+     Indicator(R"("pattern":"[ipv4-addr:value] FOLLOWEDBY [x:y = 1]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
+     "pattern", "$.pattern"},
+    // Other pattern languages are not parsed as STIX.
+    {"indicator_snort_pattern_not_parsed",
+     Indicator(R"("pattern":"alert tcp any any -> any 80 msg x","pattern_type":"snort","valid_from":"2016-01-01T00:00:00Z")"),
+     "", ""},
     {"indicator_kill_chain_missing_phase",
      Indicator(R"("pattern":"[a:b = 1]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z","kill_chain_phases":[{"kill_chain_name":"k"}])"),
      "required-property", "$.kill_chain_phases[0].phase_name"},

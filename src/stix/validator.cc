@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "pattern/parser.h"
 #include "stix/internal/tables.h"
 #include "stix/internal/validate.h"
 #include "stix/markings.h"
@@ -927,23 +928,13 @@ void Checker::CheckProperties(object obj, const std::string& path, const std::ve
 }
 
 void Checker::CheckPattern(std::string_view pattern, const std::string& path) {
-  // Structural check only (brackets, quotes, an object path in each
-  // observation); the pattern module parses the full grammar at ingest.
-  int depth = 0;
-  bool in_str = false, any_obs = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '\'') in_str = false;
-      continue;
-    }
-    if (c == '\'') in_str = true;
-    else if (c == '[') { ++depth; any_obs = true; }
-    else if (c == ']') { if (--depth < 0) break; }
-  }
-  if (in_str || depth != 0 || !any_obs || pattern.find(':') == std::string_view::npos) {
-    Must(path, "pattern", "not a STIX pattern: expected '[object-type:property ...]' with balanced brackets and quotes");
+  // The full STIX patterning grammar (pattern/parser.h), with its limits on
+  // length, nesting and set sizes; the error names the position and what was
+  // expected there.
+  pattern::ParseError error;
+  Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern, pattern::ParseLimits{}, &error);
+  if (!parsed.ok()) {
+    Must(path, "pattern", "not a valid STIX pattern: " + std::string(parsed.status().message()));
   }
 }
 
