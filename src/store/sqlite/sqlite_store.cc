@@ -126,9 +126,9 @@ constexpr char kObjectColumns[] =
     " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
     " o.effective_tlp, o.default_marking_applied, o.observables";
 
-// Reads the kObjectColumns (+ json at column 22 when `with_json`).
-Result<StoredObject> ReadObject(const Stmt& s, bool with_json) {
-  StoredObject o;
+// Reads the kObjectColumns (+ json at column 22 when `with_json`) into `o`
+// (in place: a page's objects are built where they will stay).
+Status ReadObjectInto(const Stmt& s, bool with_json, StoredObject& o) {
   o.seq = s.Int(0);
   o.id = s.Text(1);
   o.version = s.Int(2);
@@ -156,10 +156,17 @@ Result<StoredObject> ReadObject(const Stmt& s, bool with_json) {
   o.provenance.default_marking_applied = s.Int(20) != 0;
   RAMPART_ASSIGN_OR_RETURN(std::vector<std::string> obs, DecodeList(s.View(21)));
   if (obs.size() % 2 != 0) return Status::Corruption("malformed observables in database");
+  o.observables.reserve(obs.size() / 2);
   for (size_t i = 0; i < obs.size(); i += 2) {
     o.observables.push_back({std::move(obs[i]), std::move(obs[i + 1])});
   }
   if (with_json) o.json = s.Text(22);
+  return Status::Ok();
+}
+
+Result<StoredObject> ReadObject(const Stmt& s, bool with_json) {
+  StoredObject o;
+  RAMPART_RETURN_IF_ERROR(ReadObjectInto(s, with_json, o));
   return o;
 }
 
@@ -503,9 +510,9 @@ class SqliteStore final : public Store {
           page.more = true;
           break;
         }
-        RAMPART_ASSIGN_OR_RETURN(StoredObject o, ReadObject(s, q.include_json));
+        StoredObject& o = page.objects.emplace_back();
+        RAMPART_RETURN_IF_ERROR(ReadObjectInto(s, q.include_json, o));
         o.collection_id = q.collection_id;
-        page.objects.push_back(std::move(o));
       }
       if (page.more) {
         const StoredObject& last = page.objects.back();
