@@ -1,6 +1,8 @@
 #include "auth/policy.h"
 
 #include <algorithm>
+
+#include "auth/marking_splice.h"
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -299,10 +301,15 @@ std::string_view SelectorRoot(std::string_view selector) {
   return dot == std::string_view::npos ? selector : selector.substr(0, dot);
 }
 
+}  // namespace
+
+namespace internal {
+
 // The slow path: parse, inject the default marking and/or redact.
-std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
-                                   const store::Collection& c, const store::StoredObject& o,
-                                   Path path, bool inject) {
+std::optional<std::string> ReleaseByReserialising(const PolicySnapshot& s, const Principal& p,
+                                                  const store::Collection& c,
+                                                  const store::StoredObject& o, Path path,
+                                                  bool inject) {
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(o.json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
 
@@ -312,7 +319,7 @@ std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
     if (it == j.end() || !it->is_array()) {
       j["object_marking_refs"] = nlohmann::ordered_json::array({mark});
     } else if (std::find(it->begin(), it->end(), mark) == it->end()) {
-      it->push_back(mark);
+      it->insert(it->begin(), mark);  // first, as the byte splice puts it
     }
   }
 
@@ -365,31 +372,24 @@ std::optional<std::string> Rewrite(const PolicySnapshot& s, const Principal& p,
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace
+}  // namespace internal
 
 std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principal& p,
                                          const store::Collection& c, const store::StoredObject& o,
                                          Path path) {
   if (!MayReceive(s, p, c, o, path)) return std::nullopt;
   const bool inject = o.provenance.default_marking_applied;
+  // Conservative: any occurrence (even nested) takes the redaction path.
   const bool granular = o.json.find("\"granular_markings\"") != std::string::npos;
   if (!inject && !granular) return o.json;  // the hot path: bytes as stored
-  if (inject && !granular && o.marking_refs.empty() &&
-      o.json.find("\"object_marking_refs\"") == std::string::npos) {
-    // No object_marking_refs in the object: splice it in after the '{'
-    // without re-serialising (the stored bytes otherwise stay as received).
-    size_t brace = o.json.find('{');
-    if (brace == std::string::npos) return std::nullopt;
-    std::string out;
-    out.reserve(o.json.size() + 96);
-    out.append(o.json, 0, brace + 1);
-    out += "\"object_marking_refs\":[\"";
-    out += stix::TlpMarkingId(o.provenance.effective_tlp);
-    out += "\"],";
-    out.append(o.json, brace + 1, std::string::npos);
-    return out;
+  if (inject && !granular) {
+    // Splice the marking into the stored bytes (no re-serialising); only
+    // what the splice cannot decide goes through nlohmann.
+    std::optional<std::string> out =
+        internal::SpliceObjectMarking(o.json, stix::TlpMarkingId(o.provenance.effective_tlp));
+    if (out) return out;
   }
-  return Rewrite(s, p, c, o, path, inject);
+  return internal::ReleaseByReserialising(s, p, c, o, path, inject);
 }
 
 }  // namespace rampart::auth
