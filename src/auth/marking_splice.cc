@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace rampart::auth::internal {
 
 namespace {
@@ -19,6 +22,16 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// True when any byte of `v` is '"', '\\' or below 0x20 (SWAR: the classic
+// "has zero byte" / "has byte less than n" tests, exact as a yes/no answer).
+bool HasStringSpecial(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t less_than_space = (v - kOnes * 0x20) & ~v & kHigh;
+  return (has_zero(v ^ (kOnes * '"')) | has_zero(v ^ (kOnes * '\\')) | less_than_space) != 0;
 }
 
 // A strict RFC 8259 grammar walker over UTF-8-validated text that remembers
@@ -47,6 +60,14 @@ class Scanner {
     ++i_;
     *escaped = false;
     while (i_ < s_.size()) {
+      // Skip 8 ordinary bytes at a time.
+      while (s_.size() - i_ >= 8) {
+        uint64_t v;
+        std::memcpy(&v, s_.data() + i_, 8);
+        if (HasStringSpecial(v)) break;
+        i_ += 8;
+      }
+      if (i_ >= s_.size()) break;
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
         ++i_;

@@ -1,10 +1,12 @@
 #include "auth/policy.h"
 
-#include <algorithm>
+#include <string.h>  // memmem (glibc)
 
-#include "auth/marking_splice.h"
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "auth/marking_splice.h"
 
 namespace rampart::auth {
 
@@ -380,7 +382,10 @@ std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principa
   if (!MayReceive(s, p, c, o, path)) return std::nullopt;
   const bool inject = o.provenance.default_marking_applied;
   // Conservative: any occurrence (even nested) takes the redaction path.
-  const bool granular = o.json.find("\"granular_markings\"") != std::string::npos;
+  // (memmem, not std::string::find: find stops at every '"', which JSON is full of.)
+  constexpr std::string_view kGranular = "\"granular_markings\"";
+  const bool granular =
+      memmem(o.json.data(), o.json.size(), kGranular.data(), kGranular.size()) != nullptr;
   if (!inject && !granular) return o.json;  // the hot path: bytes as stored
   if (inject && !granular) {
     // Splice the marking into the stored bytes (no re-serialising); only
