@@ -245,16 +245,22 @@ void ComputeFlags(std::vector<VersionRow>& vs) {
   }
 }
 
-// The stored versions of (cid, id), with their flags.
-Result<std::vector<VersionRow>> LoadVersions(Connection& w, int64_t cid, std::string_view id) {
-  RAMPART_ASSIGN_OR_RETURN(
-      Stmt s, w.Prepare("SELECT seq, version, date_added, spec_version, latest_spec, is_first,"
-                        " is_last FROM objects INDEXED BY objects_version WHERE cid = ?1 AND id = ?2"));
+constexpr char kLoadVersionsSql[] =
+    "SELECT seq, version, date_added, spec_version, latest_spec, is_first, is_last"
+    " FROM objects INDEXED BY objects_version WHERE cid = ?1 AND id = ?2";
+
+// The stored versions of (cid, id), with their flags. `s` is a prepared
+// kLoadVersionsSql (prepared once per batch by the caller); left reset.
+Result<std::vector<VersionRow>> LoadVersions(Stmt& s, int64_t cid, std::string_view id) {
   s.Bind(1, cid).Bind(2, id, true);
   std::vector<VersionRow> out;
   while (true) {
-    RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
-    if (!row) break;
+    auto next = s.Next();
+    if (!next.ok()) {
+      sqlite3_reset(s.raw());
+      return next.status();
+    }
+    if (!*next) break;
     VersionRow v;
     v.seq = s.Int(0);
     v.version = s.Int(1);
@@ -265,7 +271,13 @@ Result<std::vector<VersionRow>> LoadVersions(Connection& w, int64_t cid, std::st
     v.is_last = s.Int(6) != 0;
     out.push_back(std::move(v));
   }
+  sqlite3_reset(s.raw());
   return out;
+}
+
+Result<std::vector<VersionRow>> LoadVersions(Connection& w, int64_t cid, std::string_view id) {
+  RAMPART_ASSIGN_OR_RETURN(Stmt s, w.Prepare(kLoadVersionsSql));
+  return LoadVersions(s, cid, id);
 }
 
 // Writes the flags of the stored rows of `vs` whose flags changed.
@@ -993,6 +1005,7 @@ class SqliteStore final : public Store {
                   "?21,?22,?23,?24,?25,?26) ON CONFLICT (cid, id, version) DO NOTHING"));
     RAMPART_ASSIGN_OR_RETURN(
         Stmt obs, w.Prepare("INSERT OR IGNORE INTO observables (kind, value, seq) VALUES (?1,?2,?3)"));
+    RAMPART_ASSIGN_OR_RETURN(Stmt load_versions, w.Prepare(kLoadVersionsSql));
     bool added_any = false;
     for (const NewObject& o : objects) {
       WriteOutcome wo;
@@ -1009,7 +1022,8 @@ class SqliteStore final : public Store {
       wo.version = version;
       // The object's stored versions: the duplicate check, and the flags of
       // the new version and of those it supersedes.
-      RAMPART_ASSIGN_OR_RETURN(std::vector<VersionRow> versions, LoadVersions(w, cid, o.id));
+      RAMPART_ASSIGN_OR_RETURN(std::vector<VersionRow> versions,
+                               LoadVersions(load_versions, cid, o.id));
       auto same = std::find_if(versions.begin(), versions.end(),
                                [&](const VersionRow& v) { return v.version == version; });
       if (same != versions.end()) {
