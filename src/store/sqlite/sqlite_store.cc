@@ -1325,6 +1325,11 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const SqliteOptions& options) {
+  // Without memory statistics every sqlite3_malloc skips a process-wide
+  // mutex. Only possible before SQLite initialises; if something else in
+  // the process already used SQLite this fails harmlessly (SQLITE_MISUSE).
+  static std::once_flag memstatus_off;
+  std::call_once(memstatus_off, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   std::error_code ec;
   fs::path path = fs::path(dir) / kSqliteDbFileName;
   if (!fs::exists(path, ec)) {
