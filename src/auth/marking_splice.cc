@@ -284,4 +284,31 @@ std::optional<std::string> SpliceObjectMarking(std::string_view json, std::strin
   return out;
 }
 
+bool MayHaveEscapedTopLevelKey(std::string_view json) {
+  if (!simdjson::validate_utf8(json.data(), json.size())) return true;
+  Scanner sc(json);
+  sc.SkipWs();
+  if (!sc.Expect('{')) return true;
+  sc.SkipWs();
+  if (sc.Expect('}')) return false;
+  for (;;) {
+    const size_t key_start = sc.pos();
+    bool escaped;
+    if (sc.Peek() != '"' || !sc.String(&escaped)) return true;
+    if (escaped && Body(json, key_start, sc.pos()).find("\\u") != std::string_view::npos) {
+      return true;
+    }
+    sc.SkipWs();
+    if (!sc.Expect(':')) return true;
+    sc.SkipWs();
+    if (sc.Value(1) != Scan::kOk) return true;
+    sc.SkipWs();
+    if (sc.Expect('}')) break;
+    if (!sc.Expect(',')) return true;
+    sc.SkipWs();
+  }
+  sc.SkipWs();
+  return !sc.AtEnd();
+}
+
 }  // namespace rampart::auth::internal

@@ -31,6 +31,11 @@ namespace rampart::auth::internal {
 // `marking_id` must be a JSON string body needing no escaping.
 std::optional<std::string> SpliceObjectMarking(std::string_view json, std::string_view marking_id);
 
+// True unless `json` is a valid JSON object none of whose top-level keys has
+// a \u escape: when false, a byte search for a top-level key's plain text
+// (e.g. "granular_markings") cannot miss it.
+bool MayHaveEscapedTopLevelKey(std::string_view json);
+
 // ReleaseObject's re-serialising path (nlohmann): parse `o.json`; when
 // `inject`, put the effective-TLP marking first in object_marking_refs
 // (unless present; a non-array value is replaced); remove what granular TLP

@@ -124,5 +124,24 @@ TEST(SpliceObjectMarkingTest, DeepButWithinLimitSplices) {
   EXPECT_EQ(*got, "{\"object_marking_refs\":[\"" + kAmber + "\"]," + in.substr(1));
 }
 
+TEST(MayHaveEscapedTopLevelKeyTest, Table) {
+  struct {
+    std::string in;
+    bool want;
+  } cases[] = {
+      {R"({"type":"x","name":"\u0041"})", false},          // escape in a value only
+      {R"({"type":"x","e":{"k\u0041":1}})", false},        // escape in a nested key
+      {R"({"granular\u005fmarkings":[]})", true},
+      {R"({"a":1,  "\u0067ranular_markings" :[]})", true},
+      {R"({"a\nb":1})", false},                             // not a \u escape
+      {"{}", false},
+      {R"({"a":)", true},                                   // invalid: conservative
+      {R"(["\u0041"])", true},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(MayHaveEscapedTopLevelKey(c.in), c.want) << c.in;
+  }
+}
+
 }  // namespace
 }  // namespace rampart::auth::internal

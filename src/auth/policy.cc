@@ -303,6 +303,19 @@ std::string_view SelectorRoot(std::string_view selector) {
   return dot == std::string_view::npos ? selector : selector.substr(0, dot);
 }
 
+// Any "\u" in `s` (memchr for the backslash: glibc's memmem is slow for
+// two-byte needles).
+bool HasUnicodeEscape(std::string_view s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while ((p = static_cast<const char*>(memchr(p, '\\', end - p))) != nullptr) {
+    if (end - p < 2) return false;
+    if (p[1] == 'u') return true;
+    p += 2;  // the escaped character is never a new escape's backslash
+  }
+  return false;
+}
+
 }  // namespace
 
 namespace internal {
@@ -384,8 +397,11 @@ std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principa
   // Conservative: any occurrence (even nested) takes the redaction path.
   // (memmem, not std::string::find: find stops at every '"', which JSON is full of.)
   constexpr std::string_view kGranular = "\"granular_markings\"";
+  // A key spelt with \u escapes ("granular\u005fmarkings") hides from a byte
+  // search, so objects with such a top-level key also take the nlohmann path.
   const bool granular =
-      memmem(o.json.data(), o.json.size(), kGranular.data(), kGranular.size()) != nullptr;
+      memmem(o.json.data(), o.json.size(), kGranular.data(), kGranular.size()) != nullptr ||
+      (HasUnicodeEscape(o.json) && internal::MayHaveEscapedTopLevelKey(o.json));
   if (!inject && !granular) return o.json;  // the hot path: bytes as stored
   if (inject && !granular) {
     // Splice the marking into the stored bytes (no re-serialising); only

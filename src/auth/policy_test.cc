@@ -124,6 +124,23 @@ TEST(ReleaseObjectTest, GranularRedRedactedForOthersKeptForRecipients) {
   EXPECT_EQ(fed->find("Example Bank"), std::string::npos);
 }
 
+// The same key spelt with a \u escape is the same key: still redacted.
+TEST(ReleaseObjectTest, EscapedGranularMarkingsKeyStillRedacts) {
+  Fixture f;
+  std::string json = kGranular;
+  json.replace(json.find("\"granular_markings\""), 19, "\"granular\\u005fmarkings\"");
+  ASSERT_EQ(json.find("\"granular_markings\""), std::string::npos);
+  auto o = Obj(json, Tlp::kGreen, false, {std::string(stix::kTlp2Green)});
+  auto out = ReleaseObject(f.snap, kReader, f.coll, o, Path::kTaxiiRead);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->find("Example Bank"), std::string::npos) << *out;
+  // And with the default marking to add.
+  o.provenance.default_marking_applied = true;
+  out = ReleaseObject(f.snap, kReader, f.coll, o, Path::kTaxiiRead);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->find("Example Bank"), std::string::npos) << *out;
+}
+
 TEST(ReleaseObjectTest, RedactingARequiredPropertyWithholdsTheObject) {
   Fixture f;
   std::string json = kGranular;
