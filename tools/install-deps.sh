@@ -12,7 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libhowardhinnant-date-dev
   libsodium-dev libargon2-dev libcurl4-openssl-dev libzstd-dev libutf8proc-dev
   libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-  postgresql curl
+  postgresql curl python3
 )
 # Extra tools for `--with-bench`: load generators and the grep peers.
 BENCH_PACKAGES=(wrk nghttp2-client ripgrep time)
