@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <openssl/ssl.h>
 
@@ -448,12 +449,18 @@ class ServerImpl : public Server {
         acceptor_->close(ec);
       });
     }
+    // Take strong references under the registry lock but post (and drop them)
+    // outside it: the posted handler may finish first, making our reference
+    // the last one, and ~Session takes the registry lock itself.
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard lock(registry_->mu);
       for (auto& w : registry_->sessions) {
-        if (auto s = w.lock()) net::post(s->executor(), [s] { s->OnShutdown(); });
+        if (auto s = w.lock()) live.push_back(std::move(s));
       }
     }
+    for (auto& s : live) net::post(s->executor(), [s] { s->OnShutdown(); });
+    live.clear();
     {
       std::unique_lock lock(shared_->mu);
       shared_->cv.wait_for(lock, shared_->options.shutdown_grace,
