@@ -4,6 +4,18 @@
 
 namespace rampart::store {
 
+Status ValidateNewObject(const NewObject& o) {
+  if (o.id.empty()) return Status::InvalidArgument("object has no id");
+  if (o.type.empty()) return Status::InvalidArgument("object has no type");
+  if (o.id.size() <= o.type.size() + 2 || o.id.compare(0, o.type.size(), o.type) != 0 ||
+      o.id.compare(o.type.size(), 2, "--") != 0) {
+    return Status::InvalidArgument("object id does not start with its type followed by '--'");
+  }
+  if (o.spec_version.empty()) return Status::InvalidArgument("object has no spec_version");
+  if (o.json.empty()) return Status::InvalidArgument("object has no JSON bytes");
+  return Status::Ok();
+}
+
 std::string AuditChainInput(const AuditRecord& r) {
   std::string in;
   in.reserve(r.prev_hash.size() + r.actor.size() + r.action.size() + r.target.size() +

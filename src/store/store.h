@@ -113,6 +113,11 @@ class Store {
   virtual Status Backup(const std::string& destination) = 0;
 };
 
+// The per-object checks every backend's AddObjects applies before writing
+// (so all backends refuse the same objects): id "<type>--...", non-empty
+// type, spec_version and JSON bytes. InvalidArgument names what is wrong.
+Status ValidateNewObject(const NewObject& o);
+
 // The hash chain of the audit log (documented in docs/formats/audit_chain.md):
 // hash = hex(SHA-256(AuditChainInput(record))), where the input is
 // prev_hash "\n" seq "\n" time(µs) "\n" actor "\n" action "\n" target "\n" detail.

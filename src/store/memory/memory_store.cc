@@ -23,18 +23,6 @@ bool Contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-Status ValidateNewObject(const NewObject& o) {
-  if (o.id.empty()) return Status::InvalidArgument("object has no id");
-  if (o.type.empty()) return Status::InvalidArgument("object has no type");
-  if (o.id.size() <= o.type.size() + 2 || o.id.compare(0, o.type.size(), o.type) != 0 ||
-      o.id.compare(o.type.size(), 2, "--") != 0) {
-    return Status::InvalidArgument("object id does not start with its type followed by '--'");
-  }
-  if (o.spec_version.empty()) return Status::InvalidArgument("object has no spec_version");
-  if (o.json.empty()) return Status::InvalidArgument("object has no JSON bytes");
-  return Status::Ok();
-}
-
 class MemoryStore final : public Store {
  public:
   Status CreateCollection(const Collection& c) override {

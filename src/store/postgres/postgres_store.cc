@@ -53,17 +53,10 @@ Status ValidText(std::string_view s, const char* what) {
   return Status::Ok();
 }
 
-// The per-object checks of AddObjects (shared with the other backends'
-// semantics: the memory fake refuses the same objects).
-Status ValidateNewObject(const NewObject& o) {
-  if (o.id.empty()) return Status::InvalidArgument("object has no id");
-  if (o.type.empty()) return Status::InvalidArgument("object has no type");
-  if (o.id.size() <= o.type.size() + 2 || o.id.compare(0, o.type.size(), o.type) != 0 ||
-      o.id.compare(o.type.size(), 2, "--") != 0) {
-    return Status::InvalidArgument("object id does not start with its type followed by '--'");
-  }
-  if (o.spec_version.empty()) return Status::InvalidArgument("object has no spec_version");
-  if (o.json.empty()) return Status::InvalidArgument("object has no JSON bytes");
+// The per-object checks of AddObjects: the shared ones (store.h), plus what
+// PostgreSQL text columns cannot hold (NUL bytes, invalid UTF-8).
+Status ValidatePgObject(const NewObject& o) {
+  RAMPART_RETURN_IF_ERROR(ValidateNewObject(o));
   RAMPART_RETURN_IF_ERROR(ValidText(o.id, "object id"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.type, "object type"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.spec_version, "spec_version"));
@@ -209,7 +202,7 @@ class PostgresStore final : public Store {
     std::vector<EncodedObject> encoded(objects.size());
     for (size_t i = 0; i < objects.size(); ++i) {
       checked[i].id = objects[i].id;
-      Status v = ValidateNewObject(objects[i]);
+      Status v = ValidatePgObject(objects[i]);
       if (v.ok()) v = Encode(objects[i], &encoded[i]);
       if (v.ok()) {
         valid[i] = true;

@@ -198,18 +198,6 @@ Result<std::vector<StatusDetail>> DecodeDetails(std::string_view blob) {
   return out;
 }
 
-Status ValidateNewObject(const NewObject& o) {
-  if (o.id.empty()) return Status::InvalidArgument("object has no id");
-  if (o.type.empty()) return Status::InvalidArgument("object has no type");
-  if (o.id.size() <= o.type.size() + 2 || o.id.compare(0, o.type.size(), o.type) != 0 ||
-      o.id.compare(o.type.size(), 2, "--") != 0) {
-    return Status::InvalidArgument("object id does not start with its type followed by '--'");
-  }
-  if (o.spec_version.empty()) return Status::InvalidArgument("object has no spec_version");
-  if (o.json.empty()) return Status::InvalidArgument("object has no JSON bytes");
-  return Status::Ok();
-}
-
 // ---- Version flags (schema migration 2) ----
 
 // One version of an object, for recomputing the latest_spec / is_first /
