@@ -26,6 +26,7 @@
 
 #include "base/crypto.h"
 #include "base/time.h"
+#include "ingest/ingest.h"
 #include "stix/parser.h"
 #include "store/postgres/postgres_store.h"
 
@@ -152,17 +153,7 @@ int main(int argc, char** argv) {
     objs.reserve(parsed->objects.size());
     for (size_t i = 0; i < parsed->objects.size(); ++i) {
       auto& p = parsed->objects[i];
-      NewObject o;
-      o.id = p.id;
-      o.type = p.type;
-      o.spec_version = p.spec_version;
-      o.created = p.created;
-      o.modified = p.modified;
-      o.created_by_ref = p.created_by_ref;
-      o.revoked = p.revoked;
-      o.valid_from = p.valid_from;
-      o.valid_until = p.valid_until;
-      o.marking_refs = p.object_marking_refs;
+      NewObject o = rampart::ingest::IndexedFields(p);
       o.json = std::move(p.json);
       o.provenance.effective_tlp = rampart::stix::Tlp::kGreen;
       long k = done + static_cast<long>(i);

@@ -324,6 +324,21 @@ void FillStatus(const IngestReport& report, store::StatusResource& status) {
   }
 }
 
+store::NewObject IndexedFields(const stix::ParsedObject& o) {
+  store::NewObject n;
+  n.id = o.id;
+  n.type = o.type;
+  n.spec_version = o.spec_version.empty() ? "2.1" : o.spec_version;
+  n.created = o.created;
+  n.modified = o.modified;
+  n.created_by_ref = o.created_by_ref;
+  n.revoked = o.revoked;
+  n.valid_from = o.valid_from;
+  n.valid_until = o.valid_until;
+  n.marking_refs = o.object_marking_refs;
+  return n;
+}
+
 Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& snapshot,
                             const store::Collection& collection, const auth::Principal& principal,
                             std::string_view body, const IngestOptions& options) {
@@ -447,17 +462,7 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     if (!p.failure.empty()) continue;
     const stix::ParsedObject& o = *p.parsed;
     const bool anonymous = p.req.anonymous.value_or(false);
-    store::NewObject n;
-    n.id = o.id;
-    n.type = o.type;
-    n.spec_version = o.spec_version.empty() ? "2.1" : o.spec_version;
-    n.created = o.created;
-    n.modified = o.modified;
-    n.created_by_ref = o.created_by_ref;
-    n.revoked = o.revoked;
-    n.valid_from = o.valid_from;
-    n.valid_until = o.valid_until;
-    n.marking_refs = o.object_marking_refs;
+    store::NewObject n = IndexedFields(o);
 
     // Provenance.
     store::Provenance& prov = n.provenance;

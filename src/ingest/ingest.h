@@ -35,6 +35,7 @@
 
 #include "auth/policy.h"
 #include "base/result.h"
+#include "stix/object.h"
 #include "store/store.h"
 
 namespace rampart::ingest {
@@ -72,6 +73,12 @@ struct IngestReport {
   size_t duplicates = 0;  // already stored (idempotent success)
   int64_t audit_seq = 0;  // the audit record written (0 if none)
 };
+
+// The fields the store indexes, copied from a parsed object: id, type,
+// spec_version ("2.1" when an SCO omits it), created/modified, created_by_ref,
+// revoked, valid_from/valid_until, object_marking_refs. Provenance,
+// observables and the JSON bytes are left for the caller to decide.
+store::NewObject IndexedFields(const stix::ParsedObject& o);
 
 // Fills a TAXII status resource's counts and lists from `report`.
 void FillStatus(const IngestReport& report, store::StatusResource& status);
