@@ -3,7 +3,7 @@
 // and memory. Google Benchmark; run by hand, never in CTest. Figures and the
 // exact commands are in BENCHMARKS.md ("Store — SQLite").
 //
-//   RAMPART_BENCH_OBJECTS=1000000 RAMPART_BENCH_DIR=/var/tmp/rsb \
+//   RAMPART_BENCH_OBJECTS=1000000 RAMPART_BENCH_DIR=/var/tmp/rsb  (one command line)
 //     build/bench/rampart_store_bench --benchmark_counters_tabular=true
 //
 // Ingest per bundle = parse + validate the bundle's JSON with the stix
@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "base/crypto.h"
-#include "ingest/ingest.h"
+#include "bench_bundles.h"
 #include "stix/parser.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -50,28 +50,6 @@ long EnvLong(const char* name, long def) {
 
 constexpr int kBundle = 1000;
 constexpr size_t kPageSize = 100;
-
-// One bundle of `n` indicators, ids and values derived from `start`.
-std::string MakeBundle(long start, int n, const std::string& run) {
-  std::string out = "{\"type\":\"bundle\",\"id\":\"bundle--" + rampart::RandomUuid() + "\",\"objects\":[";
-  char buf[1024];
-  for (int i = 0; i < n; ++i) {
-    long k = start + i;
-    snprintf(buf, sizeof buf,
-             "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-             "\"id\":\"indicator--%s-%04lx-4%03lx-8%03lx-%012lx\","
-             "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
-             "\"name\":\"bench indicator %ld\",\"indicator_types\":[\"malicious-activity\"],"
-             "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
-             "\"valid_from\":\"2024-01-01T00:00:00Z\","
-             "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
-             i ? "," : "", run.c_str(), (k >> 48) & 0xffff, (k >> 36) & 0xfff, (k >> 24) & 0xfff,
-             k & 0xffffffffffffL, k, (k >> 16) & 255, (k >> 8) & 255, k & 255);
-    out += buf;
-  }
-  out += "]}";
-  return out;
-}
 
 long RssKiB(const char* field) {
   std::ifstream f("/proc/self/status");
@@ -125,36 +103,18 @@ struct World {
     }
   }
 
-  // Builds the NewObjects of one parsed bundle starting at object `first`.
-  static std::vector<NewObject> ToNewObjects(rampart::stix::ParseResult& parsed, long first) {
-    std::vector<NewObject> objs;
-    objs.reserve(parsed.objects.size());
-    for (size_t i = 0; i < parsed.objects.size(); ++i) {
-      auto& p = parsed.objects[i];
-      NewObject o = rampart::ingest::IndexedFields(p);
-      o.json = std::move(p.json);
-      o.provenance.effective_tlp = rampart::stix::Tlp::kGreen;
-      long k = first + static_cast<long>(i);
-      o.observables = {{"ipv4-addr", "10." + std::to_string(k >> 16 & 255) + "." +
-                                         std::to_string(k >> 8 & 255) + "." +
-                                         std::to_string(k & 255)}};
-      objs.push_back(std::move(o));
-    }
-    return objs;
-  }
-
   // Parses and stores bundle number `b`; adds its timings.
   void IngestBundle(long b, const std::string& run) {
     long first = b * kBundle;
     int n = static_cast<int>(std::min<long>(kBundle, objects - first));
-    std::string body = MakeBundle(first, n, run);
+    std::string body = rampart::bench::MakeIndicatorBundle(first, n, run);
     auto t0 = Clock::now();
     auto parsed = rampart::stix::ParseBundleOrObject(body);
     if (!parsed.ok() || parsed->objects.size() != static_cast<size_t>(n)) {
       fprintf(stderr, "parse failed: %s\n", parsed.status().ToString().c_str());
       exit(1);
     }
-    std::vector<NewObject> objs = ToNewObjects(*parsed, first);
+    std::vector<NewObject> objs = rampart::bench::ToBenchObjects(*parsed, first);
     auto t1 = Clock::now();
     auto r = store->AddObjects(cid, objs);
     auto t2 = Clock::now();

@@ -26,7 +26,7 @@
 
 #include "base/crypto.h"
 #include "base/time.h"
-#include "ingest/ingest.h"
+#include "bench_bundles.h"
 #include "stix/parser.h"
 #include "store/postgres/postgres_store.h"
 
@@ -46,29 +46,6 @@ struct Args {
   int samples = 200;
   std::string schema;
 };
-
-// One bundle of `n` indicators, ids and observables derived from `start`.
-std::string MakeBundle(long start, int n, const std::string& run) {
-  std::string out = "{\"type\":\"bundle\",\"id\":\"bundle--" + rampart::RandomUuid() +
-                    "\",\"objects\":[";
-  char buf[1024];
-  for (int i = 0; i < n; ++i) {
-    long k = start + i;
-    snprintf(buf, sizeof buf,
-             "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-             "\"id\":\"indicator--%s-%04lx-4%03lx-8%03lx-%012lx\","
-             "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
-             "\"name\":\"bench indicator %ld\",\"indicator_types\":[\"malicious-activity\"],"
-             "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
-             "\"valid_from\":\"2024-01-01T00:00:00Z\","
-             "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}",
-             i ? "," : "", run.c_str(), (k >> 48) & 0xffff, (k >> 36) & 0xfff, (k >> 24) & 0xfff,
-             k & 0xffffffffffffL, k, (k >> 16) & 255, (k >> 8) & 255, k & 255);
-    out += buf;
-  }
-  out += "]}";
-  return out;
-}
 
 int Usage() {
   fprintf(stderr,
@@ -138,7 +115,7 @@ int main(int argc, char** argv) {
   const long kWindow = std::max<long>(a.objects / 10, a.bundle);
   while (done < a.objects) {
     int n = static_cast<int>(std::min<long>(a.bundle, a.objects - done));
-    std::string body = MakeBundle(done, n, run);
+    std::string body = rampart::bench::MakeIndicatorBundle(done, n, run);
     auto t0 = Clock::now();
     auto parsed = rampart::stix::ParseBundleOrObject(body);
     if (!parsed.ok() || parsed->objects.size() != static_cast<size_t>(n)) {
@@ -149,19 +126,7 @@ int main(int argc, char** argv) {
       }
       return 1;
     }
-    std::vector<NewObject> objs;
-    objs.reserve(parsed->objects.size());
-    for (size_t i = 0; i < parsed->objects.size(); ++i) {
-      auto& p = parsed->objects[i];
-      NewObject o = rampart::ingest::IndexedFields(p);
-      o.json = std::move(p.json);
-      o.provenance.effective_tlp = rampart::stix::Tlp::kGreen;
-      long k = done + static_cast<long>(i);
-      o.observables = {{"ipv4-addr", "10." + std::to_string(k >> 16 & 255) + "." +
-                                         std::to_string(k >> 8 & 255) + "." +
-                                         std::to_string(k & 255)}};
-      objs.push_back(std::move(o));
-    }
+    std::vector<NewObject> objs = rampart::bench::ToBenchObjects(*parsed, done);
     auto t1 = Clock::now();
     auto r = store.AddObjects(cid, objs);
     auto t2 = Clock::now();
