@@ -20,22 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Proc {
-  int code = -1;
-  std::string out;
-};
+using Proc = ::rampart::testing::ShellResult;
 
-Proc Sh(const std::string& cmd) {
-  Proc r;
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+Proc Sh(const std::string& cmd) { return ::rampart::testing::RunShell(cmd + " 2>/dev/null"); }
 
 std::string LastLine(const std::string& s) {
   std::string t = s;

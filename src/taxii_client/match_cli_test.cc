@@ -22,22 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Out {
-  int code = -1;
-  std::string out;
-};
+using Out = ::rampart::testing::ShellResult;
 
-Out Sh(const std::string& cmd) {
-  Out r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+Out Sh(const std::string& cmd) { return ::rampart::testing::RunShell(cmd); }
 
 std::string LastLine(std::string s) {
   while (!s.empty() && s.back() == '\n') s.pop_back();

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+
+#include "testing/test_data.h"
 #include <thread>
 
 #include "test_server.h"
@@ -30,14 +32,8 @@ std::string Binary() {
 
 // Runs a command, returns (exit code, stdout).
 std::pair<int, std::string> RunCommand(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+  ::rampart::testing::ShellResult r = ::rampart::testing::RunShell(cmd);
+  return {r.code, std::move(r.out)};
 }
 
 std::string LastLine(const std::string& s) {

@@ -22,6 +22,15 @@ bool InCi();
 // Reads a whole file; empty string if unreadable.
 std::string ReadFileOrEmpty(const std::filesystem::path& p);
 
+// Runs `cmd` with /bin/sh and captures its stdout (append "2>&1" for stderr
+// too). `code` is the exit status, -1 when the command could not start or did
+// not exit normally.
+struct ShellResult {
+  int code = -1;
+  std::string out;
+};
+ShellResult RunShell(const std::string& cmd);
+
 }  // namespace rampart::testing
 
 // Resolves `rel` under shared/data into `var` (a std::filesystem::path), or

@@ -36,15 +36,11 @@ const char* BinaryPath() {
 
 CliRun Rampart(const std::string& args) {
   const char* bin = BinaryPath();
+  ::rampart::testing::ShellResult sh =
+      ::rampart::testing::RunShell(std::string(bin ? bin : "./rampart") + " " + args + " 2>&1");
   CliRun r;
-  std::string cmd = std::string(bin ? bin : "./rampart") + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.code = sh.code;
+  r.out = std::move(sh.out);
   return r;
 }
 
