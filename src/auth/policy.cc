@@ -389,10 +389,9 @@ std::optional<std::string> ReleaseByReserialising(const PolicySnapshot& s, const
 
 }  // namespace internal
 
-std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principal& p,
-                                         const store::Collection& c, const store::StoredObject& o,
-                                         Path path) {
-  if (!MayReceive(s, p, c, o, path)) return std::nullopt;
+bool ReleaseObjectTo(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
+                     const store::StoredObject& o, Path path, std::string& out) {
+  if (!MayReceive(s, p, c, o, path)) return false;
   const bool inject = o.provenance.default_marking_applied;
   // Conservative: any occurrence (even nested) takes the redaction path.
   // (memmem, not std::string::find: find stops at every '"', which JSON is full of.)
@@ -402,15 +401,28 @@ std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principa
   const bool granular =
       memmem(o.json.data(), o.json.size(), kGranular.data(), kGranular.size()) != nullptr ||
       (HasUnicodeEscape(o.json) && internal::MayHaveEscapedTopLevelKey(o.json));
-  if (!inject && !granular) return o.json;  // the hot path: bytes as stored
+  if (!inject && !granular) {  // the hot path: bytes as stored
+    out += o.json;
+    return true;
+  }
+  std::optional<std::string> released;
   if (inject && !granular) {
     // Splice the marking into the stored bytes (no re-serialising); only
     // what the splice cannot decide goes through nlohmann.
-    std::optional<std::string> out =
-        internal::SpliceObjectMarking(o.json, stix::TlpMarkingId(o.provenance.effective_tlp));
-    if (out) return out;
+    released = internal::SpliceObjectMarking(o.json, stix::TlpMarkingId(o.provenance.effective_tlp));
   }
-  return internal::ReleaseByReserialising(s, p, c, o, path, inject);
+  if (!released) released = internal::ReleaseByReserialising(s, p, c, o, path, inject);
+  if (!released) return false;
+  out += *released;
+  return true;
+}
+
+std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principal& p,
+                                         const store::Collection& c, const store::StoredObject& o,
+                                         Path path) {
+  std::string out;
+  if (!ReleaseObjectTo(s, p, c, o, path, out)) return std::nullopt;
+  return out;
 }
 
 }  // namespace rampart::auth

@@ -152,6 +152,11 @@ bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::C
 std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principal& p,
                                          const store::Collection& c, const store::StoredObject& o,
                                          Path path);
+// ReleaseObject appending the released bytes to `out` (the hot path, an
+// object served as stored, copies its bytes once). False, with `out`
+// unchanged, when the object is withheld.
+bool ReleaseObjectTo(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
+                     const store::StoredObject& o, Path path, std::string& out);
 
 // True when serving `o` must be audited (effective TLP AMBER or above).
 // The caller batches one audit record per response (auth/audit_entries.h).

@@ -16,6 +16,13 @@ Status ValidateNewObject(const NewObject& o) {
   return Status::Ok();
 }
 
+Result<PageEnd> Store::ScanObjects(const ObjectQuery& q,
+                                   const std::function<void(const StoredObject&)>& visit) {
+  RAMPART_ASSIGN_OR_RETURN(Page page, QueryObjects(q));
+  for (const StoredObject& o : page.objects) visit(o);
+  return PageEnd{page.more, std::move(page.next)};
+}
+
 std::string AuditChainInput(const AuditRecord& r) {
   std::string in;
   in.reserve(r.prev_hash.size() + r.actor.size() + r.action.size() + r.target.size() +

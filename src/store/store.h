@@ -13,6 +13,7 @@
 #ifndef RAMPART_STORE_STORE_H_
 #define RAMPART_STORE_STORE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,16 @@ class Store {
   // InvalidArgument for limit 0 or a malformed/foreign cursor; NotFound for
   // an unknown collection. A backend may return fewer than `limit`.
   virtual Result<Page> QueryObjects(const ObjectQuery& q) = 0;
+
+  // QueryObjects, streamed: `visit` is called for each version of the same
+  // page, in the same order, instead of collecting them; the page's end is
+  // returned. The object passed to `visit` is valid only during the call (a
+  // backend may reuse one object for every row), and `visit` must not call
+  // into this store (a backend may hold a read transaction meanwhile). The
+  // default runs QueryObjects; SQLite streams rows without copying them into
+  // a page (the TAXII read path, docs/ARCHITECTURE.md "Store").
+  virtual Result<PageEnd> ScanObjects(const ObjectQuery& q,
+                                      const std::function<void(const StoredObject&)>& visit);
 
   // Deletes the versions of `id` selected by `versions` / `spec_versions`
   // (TAXII DELETE semantics: default all versions), leaving tombstones.

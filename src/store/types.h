@@ -91,6 +91,14 @@ struct VersionFilter {
   bool IsDefault() const { return !all && !first && !last && versions.empty(); }
 };
 
+// Which fields of each StoredObject a query fills.
+//   kAll:   every field.
+//   kServe: what serving needs (seq, id, version, date_added, type,
+//           spec_version, provenance and json when include_json); created,
+//           modified, created_by_ref, revoked, valid_from/until, marking_refs
+//           and observables stay default. A backend may fill more.
+enum class ObjectFields { kAll, kServe };
+
 // A TAXII object/manifest/versions query. Different fields AND; values
 // within one vector OR. Empty vector = no constraint.
 struct ObjectQuery {
@@ -103,10 +111,17 @@ struct ObjectQuery {
   std::vector<std::string> spec_versions;  // empty = latest spec_version per object
   VersionFilter versions;
   bool include_json = true;  // false for manifests
+  ObjectFields fields = ObjectFields::kAll;
 };
 
 struct Page {
   std::vector<StoredObject> objects;  // ascending (date_added, seq)
+  bool more = false;
+  std::string next;  // non-empty iff more
+};
+
+// Where a streamed page (Store::ScanObjects) ended: a Page without objects.
+struct PageEnd {
   bool more = false;
   std::string next;  // non-empty iff more
 };

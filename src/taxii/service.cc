@@ -135,11 +135,6 @@ void SetJson(http::Response& resp, int status, std::string body) {
   resp.SetHeader("Content-Type", kTaxiiMediaType);
 }
 
-void DateHeaders(http::Response& resp, const std::vector<store::StoredObject>& objs) {
-  if (objs.empty()) return;
-  resp.SetHeader("X-TAXII-Date-Added-First", FormatTimestampMicros(objs.front().date_added));
-  resp.SetHeader("X-TAXII-Date-Added-Last", FormatTimestampMicros(objs.back().date_added));
-}
 
 std::string MediaTypeFor(const store::StoredObject& o) {
   return std::string(kStixMediaTypePrefix) + (o.spec_version.empty() ? "2.1" : o.spec_version);
@@ -211,12 +206,12 @@ struct TaxiiService::Impl {
       q.spec_versions = {"2.0", "2.1"};
       q.include_json = false;
       q.limit = 1000;
+      q.fields = store::ObjectFields::kServe;
       while (!stop) {
-        auto page = store.QueryObjects(q);
-        if (!page.ok()) return;
-        n += static_cast<int64_t>(page->objects.size());
-        if (!page->more) break;
-        q.cursor = page->next;
+        auto end = store.ScanObjects(q, [&](const store::StoredObject&) { ++n; });
+        if (!end.ok()) return;
+        if (!end->more) break;
+        q.cursor = end->next;
       }
       if (stop) return;
     }
@@ -347,50 +342,73 @@ struct TaxiiService::Impl {
     return Status::Ok();
   }
 
-  // Runs `q` (refilling pages thinned by policy) and releases each version.
-  // With `with_json`, `bodies` receives the bytes to serve per object.
+  // What Gather released, in order.
   struct Gathered {
-    std::vector<store::StoredObject> objects;
-    std::vector<std::string> bodies;
+    size_t count = 0;
+    Micros first_added = 0, last_added = 0;  // date_added of the first and last released
+    // The released versions that need a read audit (AMBER+), without JSON.
+    std::vector<store::StoredObject> restricted;
     bool more = false;
     std::string next;
   };
+  using Sink = std::function<void(const store::StoredObject&)>;
+
+  // Runs `q` (refilling pages thinned by policy), streaming the store's rows.
+  // For each version `p` may receive, `sink` (if any) is called; with
+  // `objects_json`, the released bytes of each are appended to it, separated
+  // by commas (the body of an envelope's "objects" array).
   Result<Gathered> Gather(const store::Collection& c, const auth::Principal& p,
-                          const auth::PolicySnapshot& snap, store::ObjectQuery q, bool with_json) {
+                          const auth::PolicySnapshot& snap, store::ObjectQuery q,
+                          std::string* objects_json, const Sink& sink) {
     Gathered g;
     q.collection_id = c.id;
-    q.include_json = with_json;
+    q.include_json = objects_json != nullptr;
+    q.fields = store::ObjectFields::kServe;
     const size_t want = q.limit;
-    for (int round = 0; round <= kMaxRefills; ++round) {
-      RAMPART_ASSIGN_OR_RETURN(store::Page page, store.QueryObjects(q));
-      for (auto& o : page.objects) {
-        if (with_json) {
-          auto rel = auth::ReleaseObject(snap, p, c, o, auth::Path::kTaxiiRead);
-          if (!rel) continue;
-          g.bodies.push_back(std::move(*rel));
-          o.json.clear();
-        } else if (!auth::MayReceive(snap, p, c, o, auth::Path::kTaxiiRead)) {
-          continue;
+    auto visit = [&](const store::StoredObject& o) {
+      if (objects_json) {
+        const size_t mark = objects_json->size();
+        if (g.count) objects_json->push_back(',');
+        if (!auth::ReleaseObjectTo(snap, p, c, o, auth::Path::kTaxiiRead, *objects_json)) {
+          objects_json->resize(mark);
+          return;
         }
-        g.objects.push_back(std::move(o));
+      } else if (!auth::MayReceive(snap, p, c, o, auth::Path::kTaxiiRead)) {
+        return;
       }
-      g.more = page.more;
-      g.next = page.more ? page.next : std::string();
-      if (!page.more || g.objects.size() >= want) break;
-      q.cursor = page.next;
-      q.limit = want - g.objects.size();
+      if (g.count++ == 0) g.first_added = o.date_added;
+      g.last_added = o.date_added;
+      if (auth::NeedsReadAudit(o)) {
+        store::StoredObject& r = g.restricted.emplace_back();
+        r.id = o.id;
+        r.version = o.version;
+        r.provenance.effective_tlp = o.provenance.effective_tlp;
+      }
+      if (sink) sink(o);
+    };
+    for (int round = 0; round <= kMaxRefills; ++round) {
+      RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, visit));
+      g.more = end.more;
+      g.next = end.more ? std::move(end.next) : std::string();
+      if (!g.more || g.count >= want) break;
+      q.cursor = g.next;
+      q.limit = want - g.count;
     }
     return g;
   }
 
+  // X-TAXII-Date-Added-First/Last for what `g` released (none when empty).
+  static void DateHeaders(http::Response& resp, const Gathered& g) {
+    if (g.count == 0) return;
+    resp.SetHeader("X-TAXII-Date-Added-First", FormatTimestampMicros(g.first_added));
+    resp.SetHeader("X-TAXII-Date-Added-Last", FormatTimestampMicros(g.last_added));
+  }
+
   // One batched audit record for AMBER+ objects served in this response.
-  Status AuditReads(const auth::Principal& p, const store::Collection& c,
-                    const std::vector<store::StoredObject>& objs) {
+  Status AuditReads(const auth::Principal& p, const store::Collection& c, const Gathered& g) {
+    if (g.restricted.empty()) return Status::Ok();
     std::vector<const store::StoredObject*> restricted;
-    for (const auto& o : objs) {
-      if (auth::NeedsReadAudit(o)) restricted.push_back(&o);
-    }
-    if (restricted.empty()) return Status::Ok();
+    for (const auto& o : g.restricted) restricted.push_back(&o);
     auto r = store.AppendAudit(auth::ReadAuditEntry(p, c.id, restricted, auth::Path::kTaxiiRead));
     return r.status();
   }
@@ -398,30 +416,24 @@ struct TaxiiService::Impl {
   Status Objects(const http::Request& req, const store::Collection& c, const auth::Principal& p,
                  const auth::PolicySnapshot& snap, http::Response& resp) {
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), true));
-    RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g.objects));
-    WriteEnvelope(g, resp);
-    return Status::Ok();
+    return ServeObjects(c, p, snap, std::move(q), resp);
   }
 
-  void WriteEnvelope(const Gathered& g, http::Response& resp) {
-    size_t total = 64;
-    for (const auto& b : g.bodies) total += b.size() + 1;
+  // The objects envelope {more, next, objects} for `q`; objects/ and
+  // objects/{id}/ share it. NotFound when `not_found` and nothing is released.
+  Status ServeObjects(const store::Collection& c, const auth::Principal& p, const auth::PolicySnapshot& snap,
+                      store::ObjectQuery q, http::Response& resp, const char* not_found = nullptr) {
+    // Filled in place: the released bytes go straight into the response body.
     std::string out;
-    out.reserve(total);
-    out += g.more ? "{\"more\":true" : "{\"more\":false";
-    if (g.more) {
-      out += ",\"next\":";
-      out += JsonString(g.next);
-    }
-    out += ",\"objects\":[";
-    for (size_t i = 0; i < g.bodies.size(); ++i) {
-      if (i) out.push_back(',');
-      out += g.bodies[i];
-    }
-    out += "]}";
+    out.reserve(std::min<size_t>(q.limit, 1000) * 512 + 256);
+    out += "{\"objects\":[";
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), &out, nullptr));
+    if (not_found && g.count == 0 && !g.more) return Status::NotFound(not_found);
+    RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g));
+    CloseEnvelope(g, out);
     SetJson(resp, 200, std::move(out));
-    DateHeaders(resp, g.objects);
+    DateHeaders(resp, g);
+    return Status::Ok();
   }
 
   Status Object(const http::Request& req, const store::Collection& c, const std::string& object_id,
@@ -431,14 +443,9 @@ struct TaxiiService::Impl {
                                                   kAddedAfter | kLimit | kNext | kMatchVersion | kMatchSpecVersion,
                                                   limits));
     q.ids = {object_id};
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), true));
-    if (g.objects.empty() && !g.more) {
-      // Nothing (visible) matches: the same answer as for an unknown object.
-      return Status::NotFound("no object " + object_id + " in this collection matches");
-    }
-    RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g.objects));
-    WriteEnvelope(g, resp);
-    return Status::Ok();
+    // Nothing (visible) matches: the same answer as for an unknown object.
+    const std::string not_found = "no object " + object_id + " in this collection matches";
+    return ServeObjects(c, p, snap, std::move(q), resp, not_found.c_str());
   }
 
   // True when some version of `object_id` in `c` is visible to `p`.
@@ -448,29 +455,36 @@ struct TaxiiService::Impl {
     q.ids = {object_id};
     q.versions.all = true;
     q.limit = 100;
-    auto g = Gather(c, p, snap, q, false);
-    return g.ok() && !g->objects.empty();
+    auto g = Gather(c, p, snap, q, nullptr, nullptr);
+    return g.ok() && g->count > 0;
   }
 
   Status Manifest(const http::Request& req, const store::Collection& c, const auth::Principal& p,
                   const auth::PolicySnapshot& snap, http::Response& resp) {
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), false));
-    std::string out = g.more ? "{\"more\":true" : "{\"more\":false";
-    if (g.more) out += ",\"next\":" + JsonString(g.next);
-    out += ",\"objects\":[";
-    bool first = true;
-    for (const auto& o : g.objects) {
-      if (!first) out.push_back(',');
-      first = false;
+    std::string out = "{\"objects\":[";
+    size_t n = 0;
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o) {
+      if (n++) out.push_back(',');
       out += "{\"id\":" + JsonString(o.id) + ",\"date_added\":\"" + FormatTimestampMicros(o.date_added) +
-             "\",\"version\":\"" + FormatTimestampMicros(o.version) + "\",\"media_type\":\"" + MediaTypeFor(o) +
-             "\"}";
-    }
-    out += "]}";
+             "\",\"version\":\"" + FormatTimestampMicros(o.version) + "\",\"media_type\":\"" +
+             MediaTypeFor(o) + "\"}";
+    }));
+    CloseEnvelope(g, out);
     SetJson(resp, 200, std::move(out));
-    DateHeaders(resp, g.objects);
+    DateHeaders(resp, g);
     return Status::Ok();
+  }
+
+  // Ends an envelope begun as {"<list>":[ with ],"more":...,"next":...}.
+  static void CloseEnvelope(const Gathered& g, std::string& out) {
+    out += "],\"more\":";
+    out += g.more ? "true" : "false";
+    if (g.more) {
+      out += ",\"next\":";
+      out += JsonString(g.next);
+    }
+    out += '}';
   }
 
   Status Versions(const http::Request& req, const store::Collection& c, const std::string& object_id,
@@ -481,20 +495,18 @@ struct TaxiiService::Impl {
     q.ids = {object_id};
     q.versions = store::VersionFilter{};
     q.versions.all = true;
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), false));
-    if (g.objects.empty() && !g.more && !ObjectVisible(c, object_id, p, snap)) {
+    std::string out = "{\"versions\":[";
+    size_t n = 0;
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o) {
+      if (n++) out.push_back(',');
+      out += "\"" + FormatTimestampMicros(o.version) + "\"";
+    }));
+    if (g.count == 0 && !g.more && !ObjectVisible(c, object_id, p, snap)) {
       return Status::NotFound("no object " + object_id + " in this collection");
     }
-    std::string out = g.more ? "{\"more\":true" : "{\"more\":false";
-    if (g.more) out += ",\"next\":" + JsonString(g.next);
-    out += ",\"versions\":[";
-    for (size_t i = 0; i < g.objects.size(); ++i) {
-      if (i) out.push_back(',');
-      out += "\"" + FormatTimestampMicros(g.objects[i].version) + "\"";
-    }
-    out += "]}";
+    CloseEnvelope(g, out);
     SetJson(resp, 200, std::move(out));
-    DateHeaders(resp, g.objects);
+    DateHeaders(resp, g);
     return Status::Ok();
   }
 

@@ -29,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using sqlite::Connection;
 using sqlite::DecodeList;
+using sqlite::DecodeListInto;
 using sqlite::EncodeList;
 using sqlite::SqliteStatus;
 using sqlite::Stmt;
@@ -125,42 +126,59 @@ constexpr char kObjectColumns[] =
     " o.created_by_ref, o.revoked, o.valid_from, o.valid_until, o.marking_refs, o.org_id,"
     " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
     " o.effective_tlp, o.default_marking_applied, o.observables";
+// ObjectFields::kServe: the same positions, NULL where serving needs nothing
+// (ReadObjectInto then leaves those fields default).
+constexpr char kServeColumns[] =
+    "o.seq, o.id, o.version, o.date_added, o.type, o.spec_version, NULL, NULL,"
+    " NULL, 0, NULL, NULL, NULL, o.org_id,"
+    " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
+    " o.effective_tlp, o.default_marking_applied, NULL";
 
-// Reads the kObjectColumns (+ json at column 22 when `with_json`) into `o`
-// (in place: a page's objects are built where they will stay).
+// Reads the kObjectColumns (+ json at column 22 when `with_json`) into `o`,
+// in place: every string and list reuses the storage it already has, so a
+// scan that decodes each row into the same object allocates only while its
+// rows grow.
 Status ReadObjectInto(const Stmt& s, bool with_json, StoredObject& o) {
   o.seq = s.Int(0);
-  o.id = s.Text(1);
+  o.id.assign(s.View(1));
   o.version = s.Int(2);
   o.date_added = s.Int(3);
-  o.type = s.Text(4);
-  o.spec_version = s.Text(5);
+  o.type.assign(s.View(4));
+  o.spec_version.assign(s.View(5));
   o.created = s.OptInt(6);
   o.modified = s.OptInt(7);
-  o.created_by_ref = s.Text(8);
+  o.created_by_ref.assign(s.View(8));
   o.revoked = s.Int(9) != 0;
   o.valid_from = s.OptInt(10);
   o.valid_until = s.OptInt(11);
-  RAMPART_ASSIGN_OR_RETURN(o.marking_refs, DecodeList(s.View(12)));
-  o.provenance.org_id = s.Text(13);
-  o.provenance.user_id = s.Text(14);
-  o.provenance.source_peer = s.Text(15);
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(12), o.marking_refs));
+  o.provenance.org_id.assign(s.View(13));
+  o.provenance.user_id.assign(s.View(14));
+  o.provenance.source_peer.assign(s.View(15));
   o.provenance.anonymous = s.Int(16) != 0;
-  RAMPART_ASSIGN_OR_RETURN(o.provenance.sharing_groups, DecodeList(s.View(17)));
-  RAMPART_ASSIGN_OR_RETURN(o.provenance.red_recipients, DecodeList(s.View(18)));
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(17), o.provenance.sharing_groups));
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(18), o.provenance.red_recipients));
   int64_t tlp = s.Int(19);
   if (tlp < 0 || tlp > static_cast<int>(stix::Tlp::kRed)) {
     return Status::Corruption("effective_tlp out of range in database");
   }
   o.provenance.effective_tlp = static_cast<stix::Tlp>(tlp);
   o.provenance.default_marking_applied = s.Int(20) != 0;
-  RAMPART_ASSIGN_OR_RETURN(std::vector<std::string> obs, DecodeList(s.View(21)));
-  if (obs.size() % 2 != 0) return Status::Corruption("malformed observables in database");
-  o.observables.reserve(obs.size() / 2);
-  for (size_t i = 0; i < obs.size(); i += 2) {
-    o.observables.push_back({std::move(obs[i]), std::move(obs[i + 1])});
+  o.observables.clear();
+  std::string_view obs = s.View(21);
+  if (!obs.empty()) {
+    RAMPART_ASSIGN_OR_RETURN(std::vector<std::string> flat, DecodeList(obs));
+    if (flat.size() % 2 != 0) return Status::Corruption("malformed observables in database");
+    o.observables.reserve(flat.size() / 2);
+    for (size_t i = 0; i < flat.size(); i += 2) {
+      o.observables.push_back({std::move(flat[i]), std::move(flat[i + 1])});
+    }
   }
-  if (with_json) o.json = s.Text(22);
+  if (with_json) {
+    o.json.assign(s.View(22));
+  } else {
+    o.json.clear();
+  }
   return Status::Ok();
 }
 
@@ -367,7 +385,7 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
     where += ")";
   }
   std::string select = "SELECT ";
-  select += kObjectColumns;
+  select += q.fields == ObjectFields::kServe ? kServeColumns : kObjectColumns;
   select += q.include_json ? ", o.json" : ", NULL";
   select += " FROM objects o";
   std::string limit = " LIMIT " + param(static_cast<int64_t>(std::min(q.limit, kMaxLimit)) + 1);
@@ -492,33 +510,56 @@ class SqliteStore final : public Store {
   }
 
   Result<Page> QueryObjects(const ObjectQuery& q) override {
+    Page page;
+    // A page of up to `limit`; a by-id query usually has one version.
+    page.objects.reserve(std::min({q.limit, kMaxLimit, q.ids.empty() ? size_t{1000} : q.ids.size()}));
+    RAMPART_ASSIGN_OR_RETURN(PageEnd end, Scan(q, [&](Stmt& s) -> Status {
+      StoredObject& o = page.objects.emplace_back();
+      o.collection_id = q.collection_id;
+      return ReadObjectInto(s, q.include_json, o);
+    }));
+    page.more = end.more;
+    page.next = std::move(end.next);
+    return page;
+  }
+
+  Result<PageEnd> ScanObjects(const ObjectQuery& q,
+                              const std::function<void(const StoredObject&)>& visit) override {
+    StoredObject o;  // every row is decoded into this one object
+    o.collection_id = q.collection_id;
+    return Scan(q, [&](Stmt& s) -> Status {
+      RAMPART_RETURN_IF_ERROR(ReadObjectInto(s, q.include_json, o));
+      visit(o);
+      return Status::Ok();
+    });
+  }
+
+  // Runs `q` and hands each row of the page (at most `limit`) to `row`.
+  Result<PageEnd> Scan(const ObjectQuery& q, const std::function<Status(Stmt&)>& row) {
     if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
     if (!q.cursor.empty()) RAMPART_RETURN_IF_ERROR(DecodeCursor(q.collection_id, q.cursor).status());
-    return Read<Page>([&](Connection& r) -> Result<Page> {
+    return Read<PageEnd>([&](Connection& r) -> Result<PageEnd> {
       RAMPART_ASSIGN_OR_RETURN(int64_t cid, CachedCid(r, q.collection_id));
       RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid));
       RAMPART_ASSIGN_OR_RETURN(Stmt s, r.Prepare(b.sql));
       BindAll(s, b);
-      Page page;
-      size_t limit = std::min(q.limit, kMaxLimit);
-      // A page of up to `limit`; a by-id query usually has one version.
-      page.objects.reserve(std::min({limit, q.ids.empty() ? size_t{1000} : q.ids.size()}));
+      PageEnd end;
+      const size_t limit = std::min(q.limit, kMaxLimit);
+      size_t rows = 0;
+      CursorPosition last;
       while (true) {
-        RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
-        if (!row) break;
-        if (page.objects.size() == limit) {
-          page.more = true;
+        RAMPART_ASSIGN_OR_RETURN(bool more_rows, s.Next());
+        if (!more_rows) break;
+        if (rows == limit) {
+          end.more = true;
           break;
         }
-        StoredObject& o = page.objects.emplace_back();
-        RAMPART_RETURN_IF_ERROR(ReadObjectInto(s, q.include_json, o));
-        o.collection_id = q.collection_id;
+        last = {s.Int(3), s.Int(0)};  // (date_added, seq)
+        RAMPART_RETURN_IF_ERROR(row(s));
+        ++rows;
       }
-      if (page.more) {
-        const StoredObject& last = page.objects.back();
-        page.next = EncodeCursor(q.collection_id, {last.date_added, last.seq});
-      }
-      return page;
+      if (end.more) end.next = EncodeCursor(q.collection_id, last);
+      return end;
     });
   }
 

@@ -185,8 +185,8 @@ std::string EncodeList(const std::vector<std::string>& items) {
   return out;
 }
 
-Result<std::vector<std::string>> DecodeList(std::string_view blob) {
-  std::vector<std::string> out;
+Status DecodeListInto(std::string_view blob, std::vector<std::string>& out) {
+  size_t count = 0;
   while (!blob.empty()) {
     size_t colon = blob.find(':');
     if (colon == std::string_view::npos || colon == 0 || colon > 10) {
@@ -197,9 +197,22 @@ Result<std::vector<std::string>> DecodeList(std::string_view blob) {
     if (ec != std::errc() || p != blob.data() + colon || n > blob.size() - colon - 1) {
       return Status::Corruption("malformed list value in database");
     }
-    out.emplace_back(blob.substr(colon + 1, n));
+    std::string_view item = blob.substr(colon + 1, n);
+    if (count < out.size()) {
+      out[count].assign(item);
+    } else {
+      out.emplace_back(item);
+    }
+    ++count;
     blob.remove_prefix(colon + 1 + n);
   }
+  out.resize(count);
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> DecodeList(std::string_view blob) {
+  std::vector<std::string> out;
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(blob, out));
   return out;
 }
 

@@ -103,6 +103,9 @@ class Connection {
 std::string EncodeList(const std::vector<std::string>& items);
 // Corruption for a malformed value.
 Result<std::vector<std::string>> DecodeList(std::string_view blob);
+// DecodeList into `out`, reusing its strings' storage (a scan decodes every
+// row into the same object). On error `out` is unspecified.
+Status DecodeListInto(std::string_view blob, std::vector<std::string>& out);
 
 }  // namespace rampart::store::sqlite
 
