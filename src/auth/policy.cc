@@ -165,10 +165,14 @@ CollectionAccess DecideCollection(const PolicySnapshot& s, const Principal& p,
   return a;
 }
 
-bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
-                     const store::StoredObject& o, Tlp tlp, Path path) {
-  path = EffectivePath(p, path);
-  const ReadTier tier = TierOf(s, p, c);
+ReadScope::ReadScope(const PolicySnapshot& s, const Principal& p, const store::Collection& c, Path path)
+    : s_(s), p_(p), c_(c), path_(path), effective_(EffectivePath(p, path)), tier_(TierOf(s, p, c)) {}
+
+bool ReadScope::MayReceiveAt(const store::StoredObject& o, Tlp tlp) const {
+  const PolicySnapshot& s = s_;
+  const Principal& p = p_;
+  const Path path = effective_;
+  const ReadTier tier = tier_;
   if (tier == ReadTier::kNone) return false;
   const store::Provenance& prov = o.provenance;
   const bool leaves = path == Path::kExport || path == Path::kFederation;
@@ -209,9 +213,14 @@ bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::C
   return false;
 }
 
+bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
+                     const store::StoredObject& o, Tlp tlp, Path path) {
+  return ReadScope(s, p, c, path).MayReceiveAt(o, tlp);
+}
+
 bool MayReceive(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
                 const store::StoredObject& o, Path path) {
-  return MayReceiveLevel(s, p, c, o, o.provenance.effective_tlp, path);
+  return ReadScope(s, p, c, path).MayReceive(o);
 }
 
 std::string_view RoleName(store::Role r) {
@@ -389,9 +398,8 @@ std::optional<std::string> ReleaseByReserialising(const PolicySnapshot& s, const
 
 }  // namespace internal
 
-bool ReleaseObjectTo(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
-                     const store::StoredObject& o, Path path, std::string& out) {
-  if (!MayReceive(s, p, c, o, path)) return false;
+bool ReadScope::ReleaseTo(const store::StoredObject& o, std::string& out) const {
+  if (!MayReceive(o)) return false;
   const bool inject = o.provenance.default_marking_applied;
   // Conservative: any occurrence (even nested) takes the redaction path.
   // (memmem, not std::string::find: find stops at every '"', which JSON is full of.)
@@ -411,7 +419,7 @@ bool ReleaseObjectTo(const PolicySnapshot& s, const Principal& p, const store::C
     // what the splice cannot decide goes through nlohmann.
     released = internal::SpliceObjectMarking(o.json, stix::TlpMarkingId(o.provenance.effective_tlp));
   }
-  if (!released) released = internal::ReleaseByReserialising(s, p, c, o, path, inject);
+  if (!released) released = internal::ReleaseByReserialising(s_, p_, c_, o, path_, inject);
   if (!released) return false;
   out += *released;
   return true;
@@ -421,7 +429,7 @@ std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principa
                                          const store::Collection& c, const store::StoredObject& o,
                                          Path path) {
   std::string out;
-  if (!ReleaseObjectTo(s, p, c, o, path, out)) return std::nullopt;
+  if (!ReadScope(s, p, c, path).ReleaseTo(o, out)) return std::nullopt;
   return out;
 }
 

@@ -152,11 +152,30 @@ bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::C
 std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principal& p,
                                          const store::Collection& c, const store::StoredObject& o,
                                          Path path);
-// ReleaseObject appending the released bytes to `out` (the hot path, an
-// object served as stored, copies its bytes once). False, with `out`
-// unchanged, when the object is withheld.
-bool ReleaseObjectTo(const PolicySnapshot& s, const Principal& p, const store::Collection& c,
-                     const store::StoredObject& o, Path path, std::string& out);
+
+// One reader, one collection, one path: the request-wide part of MayReceive
+// and ReleaseObject decided once, for a response that releases many objects
+// (a TAXII page). Its answers are exactly the free functions'. Holds
+// references: `s`, `p` and `c` must outlive it.
+class ReadScope {
+ public:
+  ReadScope(const PolicySnapshot& s, const Principal& p, const store::Collection& c, Path path);
+
+  bool MayReceive(const store::StoredObject& o) const { return MayReceiveAt(o, o.provenance.effective_tlp); }
+  bool MayReceiveAt(const store::StoredObject& o, stix::Tlp tlp) const;
+  // ReleaseObject appending the released bytes to `out` (an object served
+  // as stored is copied once, from `o` to `out`). False, with `out`
+  // unchanged, when the object is withheld.
+  bool ReleaseTo(const store::StoredObject& o, std::string& out) const;
+
+ private:
+  const PolicySnapshot& s_;
+  const Principal& p_;
+  const store::Collection& c_;
+  Path path_;      // the requested path (ReleaseObject's slow path re-decides from it)
+  Path effective_;  // EffectivePath: a sync peer always reads as federation
+  ReadTier tier_;
+};
 
 // True when serving `o` must be audited (effective TLP AMBER or above).
 // The caller batches one audit record per response (auth/audit_entries.h).

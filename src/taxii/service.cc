@@ -365,15 +365,16 @@ struct TaxiiService::Impl {
     q.include_json = objects_json != nullptr;
     q.fields = store::ObjectFields::kServe;
     const size_t want = q.limit;
+    const auth::ReadScope scope(snap, p, c, auth::Path::kTaxiiRead);
     auto visit = [&](const store::StoredObject& o) {
       if (objects_json) {
         const size_t mark = objects_json->size();
         if (g.count) objects_json->push_back(',');
-        if (!auth::ReleaseObjectTo(snap, p, c, o, auth::Path::kTaxiiRead, *objects_json)) {
+        if (!scope.ReleaseTo(o, *objects_json)) {
           objects_json->resize(mark);
           return;
         }
-      } else if (!auth::MayReceive(snap, p, c, o, auth::Path::kTaxiiRead)) {
+      } else if (!scope.MayReceive(o)) {
         return;
       }
       if (g.count++ == 0) g.first_added = o.date_added;
