@@ -79,6 +79,11 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
   std::mutex done_mu;
   std::condition_variable done_cv;
   std::map<uint64_t, std::unique_ptr<ChunkOutput>> done;
+  // The consumer's next chunk. Workers start a chunk only within `window`
+  // of it: the reorder buffer stays bounded whatever the consumer costs, and
+  // a plan swapped by the consumer reaches every chunk from window on.
+  uint64_t consumed = 0;
+  const uint64_t window = static_cast<uint64_t>(nthreads) * 4;
   uint64_t total_chunks = 0;
   bool reader_finished = false;
   Status reader_status;
@@ -92,6 +97,10 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
       Event ev;
       std::unique_ptr<Chunk> c;
       while (work.Pop(&c)) {
+        {
+          std::unique_lock l(done_mu);
+          done_cv.wait(l, [&] { return c->seq < consumed + window; });
+        }
         uint64_t line_no = c->first_line, events = 0, malformed = c->skipped_long, lines = 0;
         const char* p = c->data.data();
         const char* end = p + c->data.size();
@@ -300,6 +309,11 @@ Status ScanInputs(const std::vector<std::string>& inputs, const FieldMapping& ma
     }
     if (have) {
       ++next;
+      {
+        std::lock_guard l(done_mu);
+        consumed = next;
+      }
+      done_cv.notify_all();
       if (out) consume(std::move(out));
     }
     if (progress) progress();
