@@ -126,13 +126,47 @@ constexpr char kObjectColumns[] =
     " o.created_by_ref, o.revoked, o.valid_from, o.valid_until, o.marking_refs, o.org_id,"
     " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
     " o.effective_tlp, o.default_marking_applied, o.observables";
-// ObjectFields::kServe: the same positions, NULL where serving needs nothing
-// (ReadObjectInto then leaves those fields default).
+// ObjectFields::kServe: what serving reads (ReadServedInto), json at 14.
 constexpr char kServeColumns[] =
-    "o.seq, o.id, o.version, o.date_added, o.type, o.spec_version, NULL, NULL,"
-    " NULL, 0, NULL, NULL, NULL, o.org_id,"
-    " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
-    " o.effective_tlp, o.default_marking_applied, NULL";
+    "o.seq, o.id, o.version, o.date_added, o.type, o.spec_version, o.org_id, o.user_id,"
+    " o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients, o.effective_tlp,"
+    " o.default_marking_applied";
+// Both lists start with seq, id, version, date_added (the cursor reads them).
+constexpr int kSeqColumn = 0, kDateAddedColumn = 3;
+
+Status ReadTlp(const Stmt& s, int col, stix::Tlp& out) {
+  int64_t tlp = s.Int(col);
+  if (tlp < 0 || tlp > static_cast<int>(stix::Tlp::kRed)) {
+    return Status::Corruption("effective_tlp out of range in database");
+  }
+  out = static_cast<stix::Tlp>(tlp);
+  return Status::Ok();
+}
+
+// Reads the kServeColumns (+ json at column 14 when `with_json`) into `o`,
+// in place like ReadObjectInto; the other fields are left as they are.
+Status ReadServedInto(const Stmt& s, bool with_json, StoredObject& o) {
+  o.seq = s.Int(0);
+  o.id.assign(s.View(1));
+  o.version = s.Int(2);
+  o.date_added = s.Int(3);
+  o.type.assign(s.View(4));
+  o.spec_version.assign(s.View(5));
+  o.provenance.org_id.assign(s.View(6));
+  o.provenance.user_id.assign(s.View(7));
+  o.provenance.source_peer.assign(s.View(8));
+  o.provenance.anonymous = s.Int(9) != 0;
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(10), o.provenance.sharing_groups));
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(11), o.provenance.red_recipients));
+  RAMPART_RETURN_IF_ERROR(ReadTlp(s, 12, o.provenance.effective_tlp));
+  o.provenance.default_marking_applied = s.Int(13) != 0;
+  if (with_json) {
+    o.json.assign(s.View(14));
+  } else {
+    o.json.clear();
+  }
+  return Status::Ok();
+}
 
 // Reads the kObjectColumns (+ json at column 22 when `with_json`) into `o`,
 // in place: every string and list reuses the storage it already has, so a
@@ -158,11 +192,7 @@ Status ReadObjectInto(const Stmt& s, bool with_json, StoredObject& o) {
   o.provenance.anonymous = s.Int(16) != 0;
   RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(17), o.provenance.sharing_groups));
   RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(18), o.provenance.red_recipients));
-  int64_t tlp = s.Int(19);
-  if (tlp < 0 || tlp > static_cast<int>(stix::Tlp::kRed)) {
-    return Status::Corruption("effective_tlp out of range in database");
-  }
-  o.provenance.effective_tlp = static_cast<stix::Tlp>(tlp);
+  RAMPART_RETURN_IF_ERROR(ReadTlp(s, 19, o.provenance.effective_tlp));
   o.provenance.default_marking_applied = s.Int(20) != 0;
   o.observables.clear();
   std::string_view obs = s.View(21);
@@ -516,7 +546,7 @@ class SqliteStore final : public Store {
     RAMPART_ASSIGN_OR_RETURN(PageEnd end, Scan(q, [&](Stmt& s) -> Status {
       StoredObject& o = page.objects.emplace_back();
       o.collection_id = q.collection_id;
-      return ReadObjectInto(s, q.include_json, o);
+      return ReadRow(q, s, o);
     }));
     page.more = end.more;
     page.next = std::move(end.next);
@@ -528,10 +558,15 @@ class SqliteStore final : public Store {
     StoredObject o;  // every row is decoded into this one object
     o.collection_id = q.collection_id;
     return Scan(q, [&](Stmt& s) -> Status {
-      RAMPART_RETURN_IF_ERROR(ReadObjectInto(s, q.include_json, o));
+      RAMPART_RETURN_IF_ERROR(ReadRow(q, s, o));
       visit(o);
       return Status::Ok();
     });
+  }
+
+  static Status ReadRow(const ObjectQuery& q, const Stmt& s, StoredObject& o) {
+    return q.fields == ObjectFields::kServe ? ReadServedInto(s, q.include_json, o)
+                                            : ReadObjectInto(s, q.include_json, o);
   }
 
   // Runs `q` and hands each row of the page (at most `limit`) to `row`.
@@ -554,7 +589,7 @@ class SqliteStore final : public Store {
           end.more = true;
           break;
         }
-        last = {s.Int(3), s.Int(0)};  // (date_added, seq)
+        last = {s.Int(kDateAddedColumn), s.Int(kSeqColumn)};
         RAMPART_RETURN_IF_ERROR(row(s));
         ++rows;
       }
