@@ -430,7 +430,10 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
     // The versions of a few objects, then sorted (bounded by ids x versions).
     sql = select + " INDEXED BY objects_version" + where + " AND o.id IN " + in_list(q.ids);
     if (!q.types.empty()) sql += " AND o.type IN " + in_list(q.types);
-    sql += order + limit;
+    // One object's last version is at most one row (is_last marks exactly
+    // one version per object): no sorter to open (GET objects/{id}/).
+    const bool single_row = q.ids.size() == 1 && last_only;
+    sql += (single_row ? "" : order) + limit;
   } else if (q.types.size() == 1) {
     sql = select + type_index + where + " AND o.type = " + param(q.types[0]) + order + limit;
   } else if (!q.types.empty() && q.types.size() <= kMaxMergedTypes) {
