@@ -93,10 +93,12 @@ struct VersionFilter {
 
 // Which fields of each StoredObject a query fills.
 //   kAll:   every field.
-//   kServe: what serving needs (seq, id, version, date_added, type,
-//           spec_version, provenance and json when include_json); created,
-//           modified, created_by_ref, revoked, valid_from/until, marking_refs
-//           and observables stay default. A backend may fill more.
+//   kServe: what the policy module and the TAXII envelopes read: seq, id,
+//           version, date_added, spec_version, json (when include_json) and
+//           of the provenance org_id, sharing_groups, red_recipients,
+//           effective_tlp and default_marking_applied. Every other field
+//           stays default (or keeps what a reused object had: ScanObjects).
+//           A backend may fill more.
 enum class ObjectFields { kAll, kServe };
 
 // A TAXII object/manifest/versions query. Different fields AND; values

@@ -126,11 +126,10 @@ constexpr char kObjectColumns[] =
     " o.created_by_ref, o.revoked, o.valid_from, o.valid_until, o.marking_refs, o.org_id,"
     " o.user_id, o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients,"
     " o.effective_tlp, o.default_marking_applied, o.observables";
-// ObjectFields::kServe: what serving reads (ReadServedInto), json at 14.
+// ObjectFields::kServe: what serving reads (ReadServedInto), json at 10.
 constexpr char kServeColumns[] =
-    "o.seq, o.id, o.version, o.date_added, o.type, o.spec_version, o.org_id, o.user_id,"
-    " o.source_peer, o.anonymous, o.sharing_groups, o.red_recipients, o.effective_tlp,"
-    " o.default_marking_applied";
+    "o.seq, o.id, o.version, o.date_added, o.spec_version, o.org_id, o.sharing_groups,"
+    " o.red_recipients, o.effective_tlp, o.default_marking_applied";
 // Both lists start with seq, id, version, date_added (the cursor reads them).
 constexpr int kSeqColumn = 0, kDateAddedColumn = 3;
 
@@ -143,25 +142,21 @@ Status ReadTlp(const Stmt& s, int col, stix::Tlp& out) {
   return Status::Ok();
 }
 
-// Reads the kServeColumns (+ json at column 14 when `with_json`) into `o`,
+// Reads the kServeColumns (+ json at column 10 when `with_json`) into `o`,
 // in place like ReadObjectInto; the other fields are left as they are.
 Status ReadServedInto(const Stmt& s, bool with_json, StoredObject& o) {
   o.seq = s.Int(0);
   o.id.assign(s.View(1));
   o.version = s.Int(2);
   o.date_added = s.Int(3);
-  o.type.assign(s.View(4));
-  o.spec_version.assign(s.View(5));
-  o.provenance.org_id.assign(s.View(6));
-  o.provenance.user_id.assign(s.View(7));
-  o.provenance.source_peer.assign(s.View(8));
-  o.provenance.anonymous = s.Int(9) != 0;
-  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(10), o.provenance.sharing_groups));
-  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(11), o.provenance.red_recipients));
-  RAMPART_RETURN_IF_ERROR(ReadTlp(s, 12, o.provenance.effective_tlp));
-  o.provenance.default_marking_applied = s.Int(13) != 0;
+  o.spec_version.assign(s.View(4));
+  o.provenance.org_id.assign(s.View(5));
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(6), o.provenance.sharing_groups));
+  RAMPART_RETURN_IF_ERROR(DecodeListInto(s.View(7), o.provenance.red_recipients));
+  RAMPART_RETURN_IF_ERROR(ReadTlp(s, 8, o.provenance.effective_tlp));
+  o.provenance.default_marking_applied = s.Int(9) != 0;
   if (with_json) {
-    o.json.assign(s.View(14));
+    o.json.assign(s.View(10));
   } else {
     o.json.clear();
   }
