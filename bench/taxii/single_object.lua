@@ -7,10 +7,14 @@ for line in io.lines(os.getenv("RAMPART_IDS")) do ids[#ids + 1] = line end
 local i = 0
 wrk.headers["Accept"] = "application/taxii+json;version=2.1"
 wrk.headers["Authorization"] = "Bearer " .. token
+-- Formatted once (see page.lua).
+local reqs = {}
+for k, id in ipairs(ids) do
+  reqs[k] = wrk.format("GET", "/api/collections/" .. coll .. "/objects/" .. id .. "/")
+end
 request = function()
   i = i + 1
-  local id = ids[(i % #ids) + 1]
-  return wrk.format("GET", "/api/collections/" .. coll .. "/objects/" .. id .. "/")
+  return reqs[(i % #reqs) + 1]
 end
 done = function(summary, latency, requests)
   io.write(string.format("p50=%.3fms p90=%.3fms p99=%.3fms p99.9=%.3fms non2xx=%d errors=%d\n",

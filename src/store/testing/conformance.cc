@@ -532,6 +532,101 @@ TEST_P(StoreConformanceTest, PagingWithLimitAndNext) {
   EXPECT_EQ(got[2].id, objs[20].id);
 }
 
+// ScanObjects streams exactly QueryObjects' page, for every query shape, and
+// its reused object never carries a previous row's values into the next.
+TEST_P(StoreConformanceTest, ScanObjectsStreamsTheSamePages) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  std::vector<NewObject> objs;
+  for (int i = 0; i < 30; ++i) {
+    NewObject o = Obj(i % 3 == 0 ? "malware" : "indicator", i, kT0 + i);
+    // Rows alternate between long and empty lists and strings.
+    if (i % 2 == 0) {
+      o.provenance.org_id = "org-" + std::to_string(i);
+      o.provenance.sharing_groups = {"g-" + std::to_string(i), "g-shared"};
+      o.provenance.red_recipients = {"org-r"};
+      o.provenance.effective_tlp = stix::Tlp::kRed;
+      o.provenance.default_marking_applied = true;
+    }
+    objs.push_back(o);
+  }
+  AddAll(store(), kC1, objs);
+  AddAll(store(), kC1, {Obj("indicator", 1, kT0 + 100)});  // a second version of object 1
+
+  std::vector<ObjectQuery> shapes(5);
+  for (auto& q : shapes) {
+    q.collection_id = kC1;
+    q.limit = 7;
+  }
+  shapes[1].types = {"malware"};
+  shapes[2].ids = {objs[1].id, objs[4].id, objs[9].id};
+  shapes[3].versions.all = true;
+  shapes[4].include_json = false;
+  for (ObjectFields fields : {ObjectFields::kAll, ObjectFields::kServe}) {
+    for (ObjectQuery q : shapes) {
+      q.fields = fields;
+      size_t pages = 0;
+      while (true) {
+        Page want = Query(store(), q);
+        std::vector<StoredObject> got;
+        auto end = store().ScanObjects(q, [&](const StoredObject& o) { got.push_back(o); });
+        ASSERT_TRUE(end.ok()) << end.status().ToString();
+        ASSERT_EQ(got.size(), want.objects.size());
+        for (size_t i = 0; i < got.size(); ++i) {
+          const StoredObject& a = got[i];
+          const StoredObject& b = want.objects[i];
+          EXPECT_EQ(a.id, b.id);
+          EXPECT_EQ(a.seq, b.seq);
+          EXPECT_EQ(a.version, b.version);
+          EXPECT_EQ(a.date_added, b.date_added);
+          EXPECT_EQ(a.spec_version, b.spec_version);
+          EXPECT_EQ(a.json, b.json);
+          EXPECT_EQ(a.provenance.org_id, b.provenance.org_id);
+          EXPECT_EQ(a.provenance.sharing_groups, b.provenance.sharing_groups);
+          EXPECT_EQ(a.provenance.red_recipients, b.provenance.red_recipients);
+          EXPECT_EQ(a.provenance.effective_tlp, b.provenance.effective_tlp);
+          EXPECT_EQ(a.provenance.default_marking_applied, b.provenance.default_marking_applied);
+          if (q.include_json) EXPECT_FALSE(a.json.empty());
+        }
+        EXPECT_EQ(end->more, want.more);
+        EXPECT_EQ(end->next, want.next);
+        ++pages;
+        if (!want.more) break;
+        q.cursor = want.next;
+      }
+      EXPECT_GE(pages, 1u);
+    }
+  }
+  // kServe still fills what serving reads; kAll everything.
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.ids = {objs[0].id};
+  q.fields = ObjectFields::kServe;
+  std::vector<StoredObject> got;
+  ASSERT_TRUE(store().ScanObjects(q, [&](const StoredObject& o) { got.push_back(o); }).ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].provenance.org_id, "org-0");
+  EXPECT_EQ(got[0].provenance.effective_tlp, stix::Tlp::kRed);
+  EXPECT_EQ(got[0].json, objs[0].json);
+}
+
+TEST_P(StoreConformanceTest, ScanObjectsErrorsAsQueryObjects) {
+  ObjectQuery q;
+  q.collection_id = "no-such-collection";
+  int calls = 0;
+  auto missing = store().ScanObjects(q, [&](const StoredObject&) { ++calls; });
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  q.collection_id = kC1;
+  q.cursor = "garbage";
+  EXPECT_EQ(store().ScanObjects(q, [&](const StoredObject&) { ++calls; }).status().code(),
+            StatusCode::kInvalidArgument);
+  q.cursor.clear();
+  q.limit = 0;
+  EXPECT_EQ(store().ScanObjects(q, [&](const StoredObject&) { ++calls; }).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(calls, 0);
+}
+
 TEST_P(StoreConformanceTest, MalformedOrForeignCursorIsInvalidArgument) {
   ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c1")).ok());
   ASSERT_TRUE(store().CreateCollection(Coll(kC2, "c2")).ok());
