@@ -128,6 +128,11 @@ TEST(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
   sqlite3_finalize(st);
+  // A new file takes 16 KiB pages (docs/formats/sqlite_schema.md, "Page size").
+  sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 16384);
+  sqlite3_finalize(st);
   sqlite3_close(db);
 }
 
@@ -607,9 +612,14 @@ TEST(SqliteStoreTest, MigratesV1DatabaseComputingVersionFlags) {
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(st, 0), sqlite::kSchemaVersion);
     sqlite3_finalize(st);
+    // An existing file keeps its page size (SQLite's default, 4 KiB).
+    sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), 4096);
+    sqlite3_finalize(st);
     sqlite3_close(db);
   }
-  // The same versions written through a v2 store from the start.
+  // The same versions written through a v2 store from the start (16 KiB pages).
   auto fresh = MustOpen(FreshDir());
   ASSERT_TRUE(fresh);
   ASSERT_TRUE(MakeCollection(*fresh).ok());
