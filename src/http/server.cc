@@ -4,7 +4,6 @@
 #include "http/server.h"
 
 #include <atomic>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -379,13 +378,10 @@ class ServerImpl : public Server {
     const ServerOptions& o = shared_->options;
     int n = o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency());
     if (n <= 0) n = 1;
-    // One io_context run by all n threads, each connection (and the
-    // acceptor) on its own strand: whichever thread is free takes the next
-    // ready connection. (An io_context per thread pinned each connection to
-    // one thread, and a thread preempted by another process, as a load
-    // generator on the same cores, stalled its share: p99 +20-40%.)
-    ioc_ = std::make_unique<net::io_context>(n);
-    guard_.emplace(net::make_work_guard(*ioc_));
+    for (int i = 0; i < n; ++i) {
+      iocs_.push_back(std::make_unique<net::io_context>(1));
+      guards_.emplace_back(net::make_work_guard(*iocs_.back()));
+    }
     bool want_tls = !o.tls_cert_file.empty() || !o.tls_key_file.empty();
     if (want_tls && (o.tls_cert_file.empty() || o.tls_key_file.empty())) {
       return Status::InvalidArgument("TLS needs both a certificate and a key file");
@@ -413,7 +409,7 @@ class ServerImpl : public Server {
       auto ip = net::ip::make_address(addr, ec);
       if (ec) return Status::InvalidArgument("bad listen address '" + o.address + "'");
       tcp::endpoint ep(ip, o.port);
-      acceptor_ = std::make_unique<tcp::acceptor>(net::make_strand(*ioc_));
+      acceptor_ = std::make_unique<tcp::acceptor>(*iocs_[0]);
       acceptor_->open(ep.protocol());
       acceptor_->set_option(net::socket_base::reuse_address(true));
       acceptor_->bind(ep);
@@ -424,8 +420,8 @@ class ServerImpl : public Server {
                              e.what());
     }
     Accept();
-    for (int i = 0; i < n; ++i) {
-      threads_.emplace_back([ioc = ioc_.get()] {
+    for (auto& ioc : iocs_) {
+      threads_.emplace_back([ioc = ioc.get()] {
         for (;;) {
           try {
             ioc->run();
@@ -470,9 +466,9 @@ class ServerImpl : public Server {
       shared_->cv.wait_for(lock, shared_->options.shutdown_grace,
                            [&] { return shared_->open.load() == 0; });
     }
-    guard_.reset();
+    guards_.clear();
     // Give the acceptor close a moment to run; then stop whatever is left.
-    if (ioc_) ioc_->stop();
+    for (auto& ioc : iocs_) ioc->stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -492,7 +488,8 @@ class ServerImpl : public Server {
 
  private:
   void Accept() {
-    acceptor_->async_accept(net::make_strand(*ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    auto& ioc = *iocs_[next_++ % iocs_.size()];
+    acceptor_->async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || shared_->stopping.load()) return;
         if (acceptor_ && acceptor_->is_open()) Accept();
@@ -519,11 +516,12 @@ class ServerImpl : public Server {
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
-  std::unique_ptr<net::io_context> ioc_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
   std::unique_ptr<ssl::context> ssl_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
+  size_t next_ = 0;
   uint16_t port_ = 0;
   std::mutex shutdown_mu_;
   bool done_ = false;
