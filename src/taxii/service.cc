@@ -135,7 +135,6 @@ void SetJson(http::Response& resp, int status, std::string body) {
   resp.SetHeader("Content-Type", kTaxiiMediaType);
 }
 
-
 std::string MediaTypeFor(const store::StoredObject& o) {
   return std::string(kStixMediaTypePrefix) + (o.spec_version.empty() ? "2.1" : o.spec_version);
 }
@@ -420,7 +419,8 @@ struct TaxiiService::Impl {
     return ServeObjects(c, p, snap, std::move(q), resp);
   }
 
-  // The objects envelope {more, next, objects} for `q`; objects/ and
+  // The objects envelope {"objects":[...],"more":...,"next":...} for `q`
+  // (objects first: they stream before `more` is known); objects/ and
   // objects/{id}/ share it. NotFound when `not_found` and nothing is released.
   Status ServeObjects(const store::Collection& c, const auth::Principal& p, const auth::PolicySnapshot& snap,
                       store::ObjectQuery q, http::Response& resp, const char* not_found = nullptr) {
