@@ -421,15 +421,18 @@ struct TaxiiService::Impl {
 
   // The objects envelope {"objects":[...],"more":...,"next":...} for `q`
   // (objects first: they stream before `more` is known); objects/ and
-  // objects/{id}/ share it. NotFound when `not_found` and nothing is released.
+  // objects/{id}/ share it. For objects/{id}/ (`object_id` set), releasing
+  // nothing is NotFound: the same answer as for an unknown object.
   Status ServeObjects(const store::Collection& c, const auth::Principal& p, const auth::PolicySnapshot& snap,
-                      store::ObjectQuery q, http::Response& resp, const char* not_found = nullptr) {
+                      store::ObjectQuery q, http::Response& resp, std::string_view object_id = {}) {
     // Filled in place: the released bytes go straight into the response body.
     std::string out;
     out.reserve(std::min<size_t>(q.limit, 1000) * 512 + 256);
     out += "{\"objects\":[";
     RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), &out, nullptr));
-    if (not_found && g.count == 0 && !g.more) return Status::NotFound(not_found);
+    if (!object_id.empty() && g.count == 0 && !g.more) {
+      return Status::NotFound("no object " + std::string(object_id) + " in this collection matches");
+    }
     RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g));
     CloseEnvelope(g, out);
     SetJson(resp, 200, std::move(out));
@@ -444,9 +447,7 @@ struct TaxiiService::Impl {
                                                   kAddedAfter | kLimit | kNext | kMatchVersion | kMatchSpecVersion,
                                                   limits));
     q.ids = {object_id};
-    // Nothing (visible) matches: the same answer as for an unknown object.
-    const std::string not_found = "no object " + object_id + " in this collection matches";
-    return ServeObjects(c, p, snap, std::move(q), resp, not_found.c_str());
+    return ServeObjects(c, p, snap, std::move(q), resp, object_id);
   }
 
   // True when some version of `object_id` in `c` is visible to `p`.
