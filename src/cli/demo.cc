@@ -70,28 +70,20 @@ Result<DemoResult> LoadDemo(store::Store& store, const std::string& shared_data,
     std::string body;
   };
   std::vector<Load> loads;
-  {
+  // The ATT&CK bundles: public CLEAR collections under the default API root.
+  auto attack = [&](const char* id, const char* title, const char* bundle, std::string body) {
     Load l;
-    l.collection.id = kDemoIcsCollection;
+    l.collection.id = id;
     l.collection.api_root = "api";
-    l.collection.title = "MITRE ATT&CK for ICS 18.1";
-    l.collection.description = "The ATT&CK for ICS STIX 2.1 bundle (demo data).";
+    l.collection.title = title;
+    l.collection.description = std::string("The ") + bundle + " STIX 2.1 bundle (demo data).";
     l.collection.default_tlp = stix::Tlp::kClear;
     l.collection.created = NowMicros();
-    l.body = std::move(ics);
+    l.body = std::move(body);
     loads.push_back(std::move(l));
-  }
-  {
-    Load l;
-    l.collection.id = kDemoMobileCollection;
-    l.collection.api_root = "api";
-    l.collection.title = "MITRE ATT&CK Mobile 17.1";
-    l.collection.description = "The ATT&CK Mobile STIX 2.1 bundle (demo data).";
-    l.collection.default_tlp = stix::Tlp::kClear;
-    l.collection.created = NowMicros();
-    l.body = std::move(mobile);
-    loads.push_back(std::move(l));
-  }
+  };
+  attack(kDemoIcsCollection, "MITRE ATT&CK for ICS 18.1", "ATT&CK for ICS", std::move(ics));
+  attack(kDemoMobileCollection, "MITRE ATT&CK Mobile 17.1", "ATT&CK Mobile", std::move(mobile));
   // medallion's seed: API root trustgroup1 and its collections.
   nlohmann::json seed = nlohmann::json::parse(medallion, nullptr, false);
   if (seed.is_discarded() || !seed.contains("trustgroup1")) {

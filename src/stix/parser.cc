@@ -44,20 +44,7 @@ class SpanScanner {
       Ws();
       if (!Eat(':')) return false;
       Ws();
-      if (key == "objects" && Peek() == '[') {
-        ++i_;
-        Ws();
-        if (Peek() == ']') return true;
-        while (true) {
-          Ws();
-          size_t start = i_;
-          SkipValue();
-          spans->push_back(s_.substr(start, i_ - start));
-          Ws();
-          if (Eat(']')) return true;
-          if (!Eat(',')) return false;
-        }
-      }
+      if (key == "objects" && Peek() == '[') return ArraySpans(spans);
       SkipValue();
       Ws();
       if (Eat('}')) return false;

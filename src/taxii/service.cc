@@ -350,7 +350,8 @@ struct TaxiiService::Impl {
     bool more = false;
     std::string next;
   };
-  using Sink = std::function<void(const store::StoredObject&)>;
+  // Called with each released version and its index in the response.
+  using Sink = std::function<void(const store::StoredObject&, size_t)>;
 
   // Runs `q` (refilling pages thinned by policy), streaming the store's rows.
   // For each version `p` may receive, `sink` (if any) is called; with
@@ -376,7 +377,7 @@ struct TaxiiService::Impl {
       } else if (!scope.MayReceive(o)) {
         return;
       }
-      if (g.count++ == 0) g.first_added = o.date_added;
+      if (g.count == 0) g.first_added = o.date_added;
       g.last_added = o.date_added;
       if (auth::NeedsReadAudit(o)) {
         store::StoredObject& r = g.restricted.emplace_back();
@@ -384,7 +385,8 @@ struct TaxiiService::Impl {
         r.version = o.version;
         r.provenance.effective_tlp = o.provenance.effective_tlp;
       }
-      if (sink) sink(o);
+      if (sink) sink(o, g.count);
+      ++g.count;
     };
     for (int round = 0; round <= kMaxRefills; ++round) {
       RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, visit));
@@ -465,9 +467,8 @@ struct TaxiiService::Impl {
                   const auth::PolicySnapshot& snap, http::Response& resp) {
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
     std::string out = "{\"objects\":[";
-    size_t n = 0;
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o) {
-      if (n++) out.push_back(',');
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o, size_t i) {
+      if (i) out.push_back(',');
       out += "{\"id\":" + JsonString(o.id) + ",\"date_added\":\"" + FormatTimestampMicros(o.date_added) +
              "\",\"version\":\"" + FormatTimestampMicros(o.version) + "\",\"media_type\":\"" +
              MediaTypeFor(o) + "\"}";
@@ -498,9 +499,8 @@ struct TaxiiService::Impl {
     q.versions = store::VersionFilter{};
     q.versions.all = true;
     std::string out = "{\"versions\":[";
-    size_t n = 0;
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o) {
-      if (n++) out.push_back(',');
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o, size_t i) {
+      if (i) out.push_back(',');
       out += "\"" + FormatTimestampMicros(o.version) + "\"";
     }));
     if (g.count == 0 && !g.more && !ObjectVisible(c, object_id, p, snap)) {

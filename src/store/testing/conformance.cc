@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -561,6 +562,7 @@ TEST_P(StoreConformanceTest, ScanObjectsStreamsTheSamePages) {
   shapes[2].ids = {objs[1].id, objs[4].id, objs[9].id};
   shapes[3].versions.all = true;
   shapes[4].include_json = false;
+  size_t most_pages = 0;
   for (ObjectFields fields : {ObjectFields::kAll, ObjectFields::kServe}) {
     for (ObjectQuery q : shapes) {
       q.fields = fields;
@@ -585,7 +587,9 @@ TEST_P(StoreConformanceTest, ScanObjectsStreamsTheSamePages) {
           EXPECT_EQ(a.provenance.red_recipients, b.provenance.red_recipients);
           EXPECT_EQ(a.provenance.effective_tlp, b.provenance.effective_tlp);
           EXPECT_EQ(a.provenance.default_marking_applied, b.provenance.default_marking_applied);
-          if (q.include_json) EXPECT_FALSE(a.json.empty());
+          if (q.include_json) {
+            EXPECT_FALSE(a.json.empty());
+          }
         }
         EXPECT_EQ(end->more, want.more);
         EXPECT_EQ(end->next, want.next);
@@ -593,9 +597,10 @@ TEST_P(StoreConformanceTest, ScanObjectsStreamsTheSamePages) {
         if (!want.more) break;
         q.cursor = want.next;
       }
-      EXPECT_GE(pages, 1u);
+      most_pages = std::max(most_pages, pages);
     }
   }
+  EXPECT_GT(most_pages, 1u);  // `next` was followed, not just a first page
   // kServe still fills what serving reads; kAll everything.
   ObjectQuery q;
   q.collection_id = kC1;
