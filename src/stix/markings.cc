@@ -6,7 +6,30 @@
 
 namespace rampart::stix {
 
-std::optional<Tlp> TlpFromMarkingId(std::string_view id) {
+std::string CanonicalId(std::string_view id) {
+  std::string out(id);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsCanonicalId(std::string_view id) {
+  for (char c : id) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
+
+std::optional<Tlp> TlpFromMarkingId(std::string_view raw_id) {
+  // The ids below are canonical; compare the canonical form of the input so
+  // an upper-case spelling cannot pass for "not TLP".
+  std::string canonical;
+  std::string_view id = raw_id;
+  if (!IsCanonicalId(raw_id)) {
+    canonical = CanonicalId(raw_id);
+    id = canonical;
+  }
   if (id == kTlp2Clear || id == kTlp1White) return Tlp::kClear;
   if (id == kTlp2Green || id == kTlp1Green) return Tlp::kGreen;
   if (id == kTlp2Amber || id == kTlp1Amber) return Tlp::kAmber;

@@ -4,6 +4,7 @@
 #define RAMPART_STIX_MARKINGS_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rampart::stix {
@@ -32,9 +33,25 @@ inline constexpr std::string_view kTlp1Green = "marking-definition--34098fce-860
 inline constexpr std::string_view kTlp1Amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82";
 inline constexpr std::string_view kTlp1Red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
 
-// The TLP level of a standard TLP 1.0 / 2.0 marking-definition id, or nullopt
-// for any other id. TLP 1.0 maps onto 2.0: WHITE->CLEAR, GREEN, AMBER, RED.
+// Canonical identifiers (docs/trust.md, "Canonical identifiers"): a STIX id
+// is "<type>--<UUID>" and RFC 4122 reads a UUID's hex digits in either case,
+// so "marking-definition--E828B379-..." names the same object as the
+// lower-case id. Every decision the trust rules take on an id compares
+// CanonicalId() forms; references the rules read (markings, created_by_ref,
+// extension keys, RED recipients) must already be canonical (IsCanonicalId)
+// or the object is refused.
+// ASCII lower case of `id` (types are lower case by the STIX grammar).
+std::string CanonicalId(std::string_view id);
+// True when `id` has no ASCII upper-case letter.
+bool IsCanonicalId(std::string_view id);
+
+// The TLP level of a standard TLP 1.0 / 2.0 marking-definition id (in any
+// case), or nullopt for any other id. TLP 1.0 maps onto 2.0: WHITE->CLEAR,
+// GREEN, AMBER, RED.
 std::optional<Tlp> TlpFromMarkingId(std::string_view marking_id);
+// True when `id` (in any case) is one of the nine TLP 1.0/2.0
+// marking-definition ids.
+inline bool IsTlpMarkingDefinitionId(std::string_view id) { return TlpFromMarkingId(id).has_value(); }
 
 // The TLP 2.0 marking-definition id of a level.
 std::string_view TlpMarkingId(Tlp tlp);

@@ -45,4 +45,12 @@ std::string AuditChainInput(const AuditRecord& r) {
 
 std::string AuditChainHash(const AuditRecord& r) { return Sha256Hex(AuditChainInput(r)); }
 
+Result<std::string> Store::GetObjectOwner(std::string_view) {
+  return Status::Unsupported("GetObjectOwner is not implemented by this backend");
+}
+
+Result<std::string> Store::GetOrCreateSecret(std::string_view) {
+  return Status::Unsupported("GetOrCreateSecret is not implemented by this backend");
+}
+
 }  // namespace rampart::store

@@ -80,6 +80,10 @@ class Store {
                                       const std::vector<std::string>& spec_versions,
                                       const WriteOptions& options = {}) = 0;
 
+  // The owner key recorded for `id` (compared by stix::CanonicalId), kept
+  // after its versions are deleted. NotFound when none was recorded.
+  virtual Result<std::string> GetObjectOwner(std::string_view id);
+
   // Tombstones with seq > after_seq, ascending, at most `limit`. Empty (not
   // NotFound) for an unknown collection.
   virtual Result<std::vector<Tombstone>> ListTombstones(std::string_view collection_id,
@@ -117,6 +121,11 @@ class Store {
   virtual Result<AuditRecord> AppendAudit(const AuditEntry& e) = 0;
   // Records with seq > after_seq, ascending, at most `limit`.
   virtual Result<std::vector<AuditRecord>> ReadAudit(int64_t after_seq, size_t limit) = 0;
+
+  // ---- Server secrets ----
+  // A random secret of 32 bytes named `name` (e.g. "cursor-key"), created on
+  // first use and the same for every process on this store afterwards.
+  virtual Result<std::string> GetOrCreateSecret(std::string_view name);
 
   // ---- Maintenance ----
   // A consistent online copy of the whole store to `destination` (a data

@@ -71,7 +71,19 @@ struct NewObject {
   std::string json;                       // the object's bytes, as received
   Provenance provenance;
   std::vector<Observable> observables;
+  // Who owns the id (auth::OwnerKeyForOrg / OwnerKeyForRelay; docs/trust.md
+  // "Creators"). Never served. When non-empty, AddObjects records it for the
+  // id's canonical form (stix::CanonicalId) with the id's first version and
+  // refuses (kFailed, kIdTakenMessage) a version whose owner differs from the
+  // recorded one -- checked inside the write transaction, before the
+  // duplicate check. "" = no ownership check and nothing recorded (tests,
+  // benchmarks).
+  std::string owner;
 };
+
+// The message of a version refused because another owner holds its id.
+inline constexpr char kIdTakenMessage[] =
+    "this id is taken: only the organisation that created it may add versions";
 
 // One stored version of one object.
 struct StoredObject : NewObject {
