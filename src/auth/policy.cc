@@ -7,6 +7,7 @@
 #include <set>
 
 #include "auth/marking_splice.h"
+#include "store/store.h"
 
 namespace rampart::auth {
 
@@ -433,15 +434,8 @@ std::optional<std::string> ReleaseObject(const PolicySnapshot& s, const Principa
   return out;
 }
 
-std::string OwnerKeyForOrg(std::string_view org_id) { return "org:" + std::string(org_id); }
-
-std::string OwnerKeyForRelay(std::string_view created_by_ref, std::string_view relaying_org_id) {
-  if (!created_by_ref.empty()) return "creator:" + stix::CanonicalId(created_by_ref);
-  return "relay:" + std::string(relaying_org_id);
-}
-
 bool MayDelete(const Principal& p, std::string_view owner_key) {
-  return p.IsAdmin() || (!p.org_id.empty() && owner_key == OwnerKeyForOrg(p.org_id));
+  return p.IsAdmin() || (!p.org_id.empty() && owner_key == store::OwnerKeyForOrg(p.org_id));
 }
 
 }  // namespace rampart::auth

@@ -177,20 +177,10 @@ class ReadScope {
   ReadTier tier_;
 };
 
-// ---- Creators (docs/trust.md, "Only the creator versions, only the creator deletes") ----
-// Every STIX id is owned by whoever stored its first version; the store keeps
-// the owner key of each id (store::NewObject::owner, never served) and
-// refuses a version whose owner key differs, inside its write transaction.
-// Owner keys:
-//   "org:<org id>"             a local submission (anonymous ones too: the
-//                              key is as secret as the audit log);
-//   "creator:<canonical ref>"  a relay (sync-peer or admin import) of an
-//                              object created elsewhere, by its created_by_ref;
-//   "relay:<org id>"           a relay of an object without created_by_ref.
-std::string OwnerKeyForOrg(std::string_view org_id);
-std::string OwnerKeyForRelay(std::string_view created_by_ref, std::string_view relaying_org_id);
+// ---- Creators (docs/trust.md, "Creators") ----
 // DELETE: admins may delete any version; everyone else only ids whose owner
-// key is their organisation's.
+// key (store::Store::GetObjectOwner, store::OwnerKeyForOrg) is their
+// organisation's.
 bool MayDelete(const Principal& p, std::string_view owner_key);
 
 // True when serving `o` must be audited (effective TLP AMBER or above).

@@ -45,6 +45,13 @@ std::string AuditChainInput(const AuditRecord& r) {
 
 std::string AuditChainHash(const AuditRecord& r) { return Sha256Hex(AuditChainInput(r)); }
 
+std::string OwnerKeyForOrg(std::string_view org_id) { return "org:" + std::string(org_id); }
+
+std::string OwnerKeyForRelay(std::string_view created_by_ref, std::string_view relaying_org_id) {
+  if (!created_by_ref.empty()) return "creator:" + stix::CanonicalId(created_by_ref);
+  return "relay:" + std::string(relaying_org_id);
+}
+
 Result<std::string> Store::GetObjectOwner(std::string_view) {
   return Status::Unsupported("GetObjectOwner is not implemented by this backend");
 }

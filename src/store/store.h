@@ -138,6 +138,16 @@ class Store {
 // type, spec_version and JSON bytes. InvalidArgument names what is wrong.
 Status ValidateNewObject(const NewObject& o);
 
+// Owner keys of STIX ids (NewObject::owner; docs/trust.md "Creators"). Every
+// id is owned by whoever stored its first version:
+//   "org:<org id>"             a local submission (anonymous ones too: the
+//                              key is as secret as the audit log);
+//   "creator:<canonical ref>"  a relay (sync-peer or admin import) of an
+//                              object created elsewhere, by its created_by_ref;
+//   "relay:<org id>"           a relay of an object without created_by_ref.
+std::string OwnerKeyForOrg(std::string_view org_id);
+std::string OwnerKeyForRelay(std::string_view created_by_ref, std::string_view relaying_org_id);
+
 // The hash chain of the audit log (documented in docs/formats/audit_chain.md):
 // hash = hex(SHA-256(AuditChainInput(record))), where the input is
 // prev_hash "\n" seq "\n" time(µs) "\n" actor "\n" action "\n" target "\n" detail.

@@ -71,7 +71,7 @@ struct NewObject {
   std::string json;                       // the object's bytes, as received
   Provenance provenance;
   std::vector<Observable> observables;
-  // Who owns the id (auth::OwnerKeyForOrg / OwnerKeyForRelay; docs/trust.md
+  // Who owns the id (store::OwnerKeyForOrg / OwnerKeyForRelay in store.h; docs/trust.md
   // "Creators"). Never served. When non-empty, AddObjects records it for the
   // id's canonical form (stix::CanonicalId) with the id's first version and
   // refuses (kFailed, kIdTakenMessage) a version whose owner differs from the
