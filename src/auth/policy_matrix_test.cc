@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/policy.h"
+#include "store/store.h"
 
 namespace rampart::auth {
 namespace {
@@ -37,6 +38,11 @@ enum class Rel {
   kGroupMember,         // object shared to group G; reader's org in G, read grant
   kGroupNonMember,      // object shared to group G; reader's org not in G, read grant
   kSubmitterOutsideGroup,  // reader is the submitter, not in the object's group G
+  // Named TLP:RED recipients below member tier: naming an organisation does
+  // not grant it a read it does not have.
+  kRedRecipientClient,      // named RED recipient, only a client of a reader
+  kRedRecipientPublicOnly,  // named RED recipient, public collection, no grant
+  kRedRecipientNoGrant,     // named RED recipient, no grant at all
 };
 
 const char* RelName(Rel r) {
@@ -53,6 +59,9 @@ const char* RelName(Rel r) {
     case Rel::kGroupMember: return "group-member";
     case Rel::kGroupNonMember: return "group-non-member";
     case Rel::kSubmitterOutsideGroup: return "submitter-outside-group";
+    case Rel::kRedRecipientClient: return "red-recipient-client";
+    case Rel::kRedRecipientPublicOnly: return "red-recipient-public-only";
+    case Rel::kRedRecipientNoGrant: return "red-recipient-no-grant";
   }
   return "?";
 }
@@ -124,6 +133,18 @@ Scenario Build(Rel rel, Role role, Tlp tlp) {
       groups.push_back({"grp-g", "G", {"org-s", "org-m"}});
       sc.obj.provenance.sharing_groups = {"grp-g"};
       break;
+    case Rel::kRedRecipientClient:
+      m.client_org_ids = {"org-r"};
+      read("org-m");
+      sc.obj.provenance.red_recipients = {"org-r"};
+      break;
+    case Rel::kRedRecipientPublicOnly:
+      sc.coll.is_public = true;
+      sc.obj.provenance.red_recipients = {"org-r"};
+      break;
+    case Rel::kRedRecipientNoGrant:
+      sc.obj.provenance.red_recipients = {"org-r"};
+      break;
     case Rel::kSubmitterOutsideGroup:
       sc.who.org_id = "org-s";
       sc.who.user_id = "user-s2";
@@ -159,6 +180,9 @@ const Row kOrdinary[] = {
     {Rel::kGroupMember, {"111111", "111111", "111011", "110011", "000000"}},
     {Rel::kGroupNonMember, {"000000", "000000", "000000", "000000", "000000"}},
     {Rel::kSubmitterOutsideGroup, {"110011", "110011", "110011", "110011", "110011"}},
+    {Rel::kRedRecipientClient, {"111111", "111111", "111011", "000000", "000000"}},
+    {Rel::kRedRecipientPublicOnly, {"111111", "000000", "000000", "000000", "000000"}},
+    {Rel::kRedRecipientNoGrant, {"000000", "000000", "000000", "000000", "000000"}},
 };
 
 // Admin: read on every collection without a grant (member tier); TLP,
@@ -216,7 +240,7 @@ TEST(PolicyMatrixTest, OrdinaryRoles) {
   for (Role r : {Role::kReader, Role::kContributor, Role::kOrgAdmin}) {
     cells += CheckRows(kOrdinary, std::size(kOrdinary), r);
   }
-  EXPECT_EQ(cells, 3 * 12 * 5 * 6);
+  EXPECT_EQ(cells, 3 * 15 * 5 * 6);
 }
 
 TEST(PolicyMatrixTest, Admin) { CheckRows(kAdmin, std::size(kAdmin), Role::kAdmin); }
@@ -250,6 +274,37 @@ TEST(PolicyMatrixTest, DecideCollection) {
       std::string got = {a.visible ? '1' : '0', a.can_read ? '1' : '0', a.can_write ? '1' : '0'};
       EXPECT_EQ(got, row.expect[i]) << "role=" << RoleName(roles[i]) << " rel=" << RelName(row.rel);
     }
+  }
+}
+
+// DELETE: only the organisation that owns an id (store::OwnerKeyForOrg), or
+// an admin; relayed, forum-owned and unowned ids only by admins.
+TEST(PolicyMatrixTest, MayDelete) {
+  struct Case {
+    Role role;
+    const char* org;
+    std::string owner;
+    bool want;
+  };
+  const Case cases[] = {
+      {Role::kContributor, "org-s", store::OwnerKeyForOrg("org-s"), true},
+      {Role::kOrgAdmin, "org-s", store::OwnerKeyForOrg("org-s"), true},
+      {Role::kReader, "org-s", store::OwnerKeyForOrg("org-s"), true},  // the write grant is checked elsewhere
+      {Role::kContributor, "org-r", store::OwnerKeyForOrg("org-s"), false},
+      {Role::kOrgAdmin, "org-r", store::OwnerKeyForOrg("org-s"), false},
+      {Role::kSyncPeer, "org-r", store::OwnerKeyForOrg("org-s"), false},
+      {Role::kSyncPeer, "org-r", store::OwnerKeyForRelay("identity--00000000-0000-4000-8000-000000000009", "org-r"), false},
+      {Role::kContributor, "org-s", store::OwnerKeyForRelay("", "org-s"), false},
+      {Role::kContributor, "org-s", "forum", false},
+      {Role::kContributor, "", "", false},
+      {Role::kContributor, "org-s", "", false},
+      {Role::kAdmin, "org-r", store::OwnerKeyForOrg("org-s"), true},
+      {Role::kAdmin, "org-r", "forum", true},
+      {Role::kAdmin, "org-r", "", true},
+  };
+  for (const Case& c : cases) {
+    Principal p{"user", c.org, c.role, "tok"};
+    EXPECT_EQ(MayDelete(p, c.owner), c.want) << RoleName(c.role) << " " << c.org << " owner=" << c.owner;
   }
 }
 

@@ -130,6 +130,7 @@ Result<DemoResult> LoadDemo(store::Store& store, const std::string& shared_data,
   ingest::IngestOptions io;
   io.upgrade_20 = true;
   io.audit_action = "demo.load";
+  io.as_forum = true;  // the forum loads its demo data (seed TLP 1.0 definition, ATT&CK)
   for (auto& l : loads) {
     if (l.body.empty()) {
       log << "demo: collection " << l.collection.api_root << "/" << l.collection.id << " \""

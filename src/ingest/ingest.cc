@@ -77,7 +77,12 @@ Status ReadRequest(const Json& ext, auth::RampartRequest& r) {
       }
       for (const auto& x : *it) {
         if (!x.is_string()) return Status::InvalidArgument("red_recipients must be strings");
-        r.red_recipients.push_back(x.get<std::string>());
+        std::string id = x.get<std::string>();
+        if (!stix::IsCanonicalId(id)) {
+          return Status::InvalidArgument("red_recipients must be written in lower case ('" + id.substr(0, 100) +
+                                         "')");
+        }
+        r.red_recipients.push_back(std::move(id));
       }
     } else if (k == "sharing_group") {
       if (!it->is_string()) return Status::InvalidArgument("sharing_group must be a string");
@@ -93,7 +98,8 @@ Status ReadRequest(const Json& ext, auth::RampartRequest& r) {
 }
 
 // Replaces, anywhere in `j`, string values of *_ref / *_refs properties that
-// name a source identity by `pseudonym`.
+// name a source identity (in any case: `sources` holds canonical ids) by
+// `pseudonym`.
 void ReplaceRefs(Json& j, const std::unordered_set<std::string>& sources,
                  const std::string& pseudonym) {
   if (j.is_object()) {
@@ -101,11 +107,11 @@ void ReplaceRefs(Json& j, const std::unordered_set<std::string>& sources,
       const std::string& k = it.key();
       bool ref = k.size() > 4 && k.compare(k.size() - 4, 4, "_ref") == 0;
       bool refs = k.size() > 5 && k.compare(k.size() - 5, 5, "_refs") == 0;
-      if (ref && it->is_string() && sources.count(it->get<std::string>())) {
+      if (ref && it->is_string() && sources.count(stix::CanonicalId(it->get<std::string>()))) {
         *it = pseudonym;
       } else if (refs && it->is_array()) {
         for (auto& x : *it) {
-          if (x.is_string() && sources.count(x.get<std::string>())) x = pseudonym;
+          if (x.is_string() && sources.count(stix::CanonicalId(x.get<std::string>()))) x = pseudonym;
         }
       } else {
         ReplaceRefs(*it, sources, pseudonym);
@@ -126,6 +132,82 @@ const store::Organization* LocalOrg(const auth::PolicySnapshot& s) {
   return best;
 }
 
+// The forum's own ids (docs/trust.md, "Creators"): member organisations'
+// identities, the forum pseudonym, the Rampart software identity and
+// extension-definition, the TLP marking-definitions and TLP 2.0's
+// extension-definition. `canonical_id` is stix::CanonicalId(id).
+bool IsForumReservedId(const auth::PolicySnapshot& s, std::string_view canonical_id,
+                       std::string_view pseudonym) {
+  return s.FindOrgByIdentity(canonical_id) != nullptr || canonical_id == pseudonym ||
+         canonical_id == auth::kRampartIdentityId || canonical_id == auth::kRampartExtensionId ||
+         canonical_id == stix::kTlp2ExtensionDefinition || stix::IsTlpMarkingDefinitionId(canonical_id);
+}
+
+// True when a deterministic SCO id (a UUIDv5, STIX 2.1 section 2.9) is not
+// the id of the object's content: `domain-name--<id of good.example>` with
+// the value evil.example. Random (v4) SCO ids claim no content.
+bool ScoIdContradictsContent(const stix::ParsedObject& o, std::string* expected) {
+  if (o.kind != stix::ObjectKind::kSco || o.is_stix20) return false;
+  std::string_view id = o.id;
+  size_t sep = id.find("--");
+  // "<type>--xxxxxxxx-xxxx-Vxxx-...": V is the UUID version.
+  if (sep == std::string_view::npos || id.size() < sep + 2 + 15) return false;
+  if (id[sep + 2 + 14] != '5') return false;
+  Result<std::string> want = stix::DeterministicScoId(o.type, o.json);
+  if (!want.ok()) return true;
+  if (stix::CanonicalId(*want) == stix::CanonicalId(o.id)) return false;
+  *expected = *want;
+  return true;
+}
+
+struct CreatorDecision {
+  std::string failure;  // non-empty: refused, with the reason
+  std::string owner;    // store::NewObject::owner
+};
+
+// Who may post `o`, and who owns its id if it is stored (docs/trust.md,
+// "Creators"). `own_identity` is the submitter's organisation identity id.
+CreatorDecision DecideCreator(const auth::PolicySnapshot& s, const auth::Principal& p,
+                              const stix::ParsedObject& o, bool anonymous, std::string_view own_identity,
+                              std::string_view pseudonym, const IngestOptions& options) {
+  const std::string id = stix::CanonicalId(o.id);
+  if (!options.as_forum && IsForumReservedId(s, id, pseudonym)) {
+    return {"this id belongs to the forum (member organisations' identities, the forum pseudonym, "
+            "TLP marking-definitions, Rampart's definitions) and cannot be posted",
+            ""};
+  }
+  std::string expected;
+  if (ScoIdContradictsContent(o, &expected)) {
+    return {"a deterministic " + o.type + " id must be derived from its content (this content has the id " +
+                expected + ")",
+            ""};
+  }
+  // Relays carry objects created elsewhere: a sync-peer's pull or push, an
+  // admin's import, the forum's own loaders.
+  const bool relay = options.as_forum || p.role == store::Role::kSyncPeer || p.IsAdmin();
+  const std::string cbr = stix::CanonicalId(o.created_by_ref);
+  if (cbr.empty()) {
+    if (options.as_forum) return {"", kForumOwner};
+    if (p.role == store::Role::kSyncPeer) return {"", store::OwnerKeyForRelay("", p.org_id)};
+    return {"", store::OwnerKeyForOrg(p.org_id)};
+  }
+  if (!own_identity.empty() && cbr == own_identity) return {"", store::OwnerKeyForOrg(p.org_id)};
+  if (anonymous && !pseudonym.empty() && cbr == pseudonym) return {"", store::OwnerKeyForOrg(p.org_id)};
+  const bool local_or_forum = s.FindOrgByIdentity(cbr) != nullptr || cbr == pseudonym ||
+                              cbr == auth::kRampartIdentityId;
+  if (options.as_forum || (relay && !anonymous && !local_or_forum)) {
+    return {"", store::OwnerKeyForRelay(cbr, p.org_id)};
+  }
+  if (relay && !anonymous) {
+    return {"created_by_ref names a member organisation or the forum: a relay may not claim a local "
+            "organisation's or the forum's identity",
+            ""};
+  }
+  return {"created_by_ref must be your organisation's identity" +
+              (own_identity.empty() ? std::string() : " (" + std::string(own_identity) + ")"),
+          ""};
+}
+
 struct TopLevel {
   std::vector<std::string_view> elements;  // raw JSON of each object, input order
   std::string_view array;                  // the raw array to hand to the parser ("" = body)
@@ -133,6 +215,31 @@ struct TopLevel {
   bool single = false;
   bool bundle = false;  // type "bundle": the parser sees the whole body
 };
+
+// True when some JSON object in `json` (valid JSON, small: a bundle's
+// extensions) has a key twice, or `json` does not parse.
+bool HasDuplicateKey(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root)) return true;
+  std::vector<simdjson::dom::element> todo{root};
+  while (!todo.empty()) {
+    simdjson::dom::element e = todo.back();
+    todo.pop_back();
+    simdjson::dom::object o;
+    simdjson::dom::array a;
+    if (!e.get_object().get(o)) {
+      std::set<std::string_view> seen;
+      for (auto f : o) {
+        if (!seen.insert(f.key).second) return true;
+        todo.push_back(f.value);
+      }
+    } else if (!e.get_array().get(a)) {
+      for (auto x : a) todo.push_back(x);
+    }
+  }
+  return false;
+}
 
 // Splits the body into its objects without validating them (the stix parser
 // does that). Accepts a bundle, a TAXII envelope, a bare array, one object.
@@ -175,9 +282,16 @@ Result<TopLevel> ScanTopLevel(const simdjson::padded_string& body, size_t max_ob
   if (doc.get_object().get(top)) return Status::InvalidArgument("malformed JSON");
   std::string top_type;
   bool has_objects = false;
+  std::set<std::string, std::less<>> keys;
   for (auto field : top) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return Status::InvalidArgument("malformed JSON");
+    // One reading for everyone: with a key twice, this scan, the STIX parser
+    // and a client could each take a different one.
+    if (!keys.emplace(key).second) {
+      return Status::InvalidArgument("the request body has the key '" + std::string(key.substr(0, 100)) +
+                                     "' twice");
+    }
     simdjson::ondemand::value v = field.value();
     if (key == "type") {
       std::string_view s;
@@ -198,6 +312,9 @@ Result<TopLevel> ScanTopLevel(const simdjson::padded_string& body, size_t max_ob
         return Status::InvalidArgument("bundle 'extensions' must be a JSON object");
       }
       t.extensions = std::string(raw);
+      if (HasDuplicateKey(t.extensions)) {
+        return Status::InvalidArgument("the request body's 'extensions' has a key twice");
+      }
     }
   }
   if (!top_type.empty() && top_type != "bundle") {
@@ -425,17 +542,26 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
   };
   std::vector<Pending> pending;
   pending.reserve(parsed.objects.size());
-  std::unordered_set<std::string> sources;  // identities naming an anonymous source
-  if (submitter_org && !submitter_org->identity_id.empty()) sources.insert(submitter_org->identity_id);
+  // The identity naming an anonymous source: its organisation's (an anonymous
+  // object's created_by_ref can be nothing else, DecideCreator).
+  const std::string own_identity =
+      submitter_org ? stix::CanonicalId(submitter_org->identity_id) : std::string();
+  std::unordered_set<std::string> sources;
+  if (!own_identity.empty()) sources.insert(own_identity);
   bool any_anonymous = false;
   for (auto& po_obj : parsed.objects) {
     Pending p{&po_obj, bundle_req, "", Json(), false};
-    if (po_obj.json.find(auth::kRampartExtensionId) != std::string::npos) {
+    // Decoded keys (the validator refuses escaped and duplicate keys, so this
+    // is the one reading every client has too).
+    if (std::find(po_obj.extension_keys.begin(), po_obj.extension_keys.end(), auth::kRampartExtensionId) !=
+        po_obj.extension_keys.end()) {
       p.json = Json::parse(po_obj.json, nullptr, false);
       if (p.json.is_object() && p.json.contains("extensions") && p.json["extensions"].is_object()) {
         Json& exts = p.json["extensions"];
         auto it = exts.find(std::string(auth::kRampartExtensionId));
-        if (it != exts.end()) {
+        if (it == exts.end()) {
+          p.failure = "internal: the Rampart extension could not be re-read";
+        } else {
           auth::RampartRequest obj_req;
           Status s = ReadRequest(*it, obj_req);
           if (!s.ok()) p.failure = std::string(s.message());
@@ -444,12 +570,13 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
           if (exts.empty()) p.json.erase("extensions");
           p.rewrite = true;
         }
+      } else {
+        p.failure = "internal: the Rampart extension could not be re-read";
       }
     }
     if (p.req.anonymous.value_or(false)) {
       if (!local) p.failure = "anonymous submission needs a local organisation";
       any_anonymous = true;
-      if (!po_obj.created_by_ref.empty()) sources.insert(po_obj.created_by_ref);
     }
     pending.push_back(std::move(p));
   }
@@ -462,7 +589,13 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     if (!p.failure.empty()) continue;
     const stix::ParsedObject& o = *p.parsed;
     const bool anonymous = p.req.anonymous.value_or(false);
+    CreatorDecision creator = DecideCreator(snapshot, principal, o, anonymous, own_identity, pseudonym, options);
+    if (!creator.failure.empty()) {
+      p.failure = std::move(creator.failure);
+      continue;
+    }
     store::NewObject n = IndexedFields(o);
+    n.owner = std::move(creator.owner);
 
     // Provenance.
     store::Provenance& prov = n.provenance;
@@ -501,10 +634,6 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     prov.source_peer = options.source_peer;
     prov.anonymous = anonymous;
     if (anonymous) {
-      if (o.type == "identity" && sources.count(o.id)) {
-        p.failure = "not stored: this identity names the anonymous submitter";
-        continue;
-      }
       if (!p.rewrite) p.json = Json::parse(o.json, nullptr, false);
       if (!p.json.is_object()) {
         p.failure = "internal: object could not be re-read";
@@ -518,12 +647,6 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     } else {
       prov.org_id = principal.org_id;
       prov.user_id = principal.user_id;
-    }
-    if (!anonymous && any_anonymous && o.type == "identity" && sources.count(o.id)) {
-      // A non-anonymous object in the same request must not re-publish the
-      // identity of the anonymous source either.
-      p.failure = "not stored: this identity names an anonymous submitter of this request";
-      continue;
     }
     n.json = p.rewrite ? p.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : o.json;
     n.observables = ExtractObservables(o.type, n.json, o.pattern_type == "stix" ? o.pattern : "");
@@ -540,6 +663,7 @@ Result<IngestReport> Ingest(store::Store& store, const auth::PolicySnapshot& sna
     id.marking_refs = {std::string(stix::kTlp2Clear)};
     id.json = PseudonymIdentityJson(*local);
     id.provenance.effective_tlp = stix::Tlp::kClear;
+    id.owner = kForumOwner;
     to_store.push_back(std::move(id));
   }
 

@@ -18,8 +18,15 @@
 //      the anonymous objects) become the forum pseudonym identity; identity
 //      objects naming the source are not stored; the pseudonym identity object
 //      is stored alongside; the true source goes only to the audit record;
-//   6. observables (SCO values; equality comparisons in STIX patterns);
-//   7. ONE Store::AddObjects call with one audit record ("objects.add").
+//   6. creators (docs/trust.md, "Creators"): the forum's own ids cannot be
+//      posted; created_by_ref must be the submitter's organisation identity
+//      (or its pseudonym), or -- for a relay by a sync-peer or an admin --
+//      an identity that is neither a member organisation's nor the forum's;
+//      a deterministic (UUIDv5) SCO id must be its content's; the object's
+//      owner key goes to the store, which refuses a version of an id owned
+//      by someone else (store::kIdTakenMessage);
+//   7. observables (SCO values; equality comparisons in STIX patterns);
+//   8. ONE Store::AddObjects call with one audit record ("objects.add").
 // The report maps onto a TAXII status resource (successes / failures with
 // id, version, message).
 //
@@ -55,7 +62,16 @@ struct IngestOptions {
   std::string source_peer;
   // Audit action name for the write (e.g. "objects.add", "sync.pull").
   std::string audit_action = "objects.add";
+  // The forum itself writes (its published definitions, the demo loader):
+  // the forum's own ids (kForumOwner below) may be posted and any
+  // created_by_ref relayed. Never set for a request that came over the
+  // network.
+  bool as_forum = false;
 };
+
+// The owner key (store::NewObject::owner) of what the forum itself posts
+// without a created_by_ref; only admins may delete such objects.
+inline constexpr char kForumOwner[] = "forum";
 
 // One object's outcome, in input order.
 struct IngestItem {

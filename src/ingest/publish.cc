@@ -47,6 +47,7 @@ Status PublishRampartDefinitions(store::Store& store, std::string_view api_root)
                      auth::RampartExtensionDefinitionJson() + "]}";
   IngestOptions options;
   options.audit_action = "definitions.publish";
+  options.as_forum = true;
   RAMPART_ASSIGN_OR_RETURN(IngestReport report, Ingest(store, snapshot, c, forum, body, options));
   if (report.failure_count != 0) {
     std::string why = report.items.empty() ? "unknown" : report.items.front().message;

@@ -77,6 +77,9 @@ struct ParsedObject {
   // The marking_ref of every granular marking (lang-only ones omitted).
   std::vector<std::string> granular_marking_refs;
 
+  // The decoded keys of the top-level `extensions` dictionary, in order.
+  std::vector<std::string> extension_keys;
+
   // Every *_ref / *_refs value in the object (including created_by_ref and
   // object_marking_refs), in document order.
   std::vector<Reference> references;

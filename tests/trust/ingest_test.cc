@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "auth/identity.h"
@@ -214,6 +215,27 @@ TEST_F(IngestTest, ExtensionFailuresArePerObject) {
   EXPECT_FALSE(auth::ReleaseObject(*Snap(), reader_, coll_, all[0], auth::Path::kTaxiiRead));
 }
 
+// RED recipients are ids the trust rules compare: only their canonical
+// (lower-case) spelling is accepted (docs/trust.md, "Canonical identifiers").
+TEST_F(IngestTest, RedRecipientsMustBeCanonical) {
+  std::string upper = partner_.identity_id;
+  for (size_t i = 10; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  ASSERT_NE(upper, partner_.identity_id);
+  auto with = [&](const std::string& recipient) {
+    return R"(,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],"extensions":{")" +
+           std::string(auth::kRampartExtensionId) +
+           R"(":{"extension_type":"property-extension","red_recipients":[")" + recipient + R"("]}})";
+  };
+  IngestReport r = Run("[" + Indicator("000000000014", local_.identity_id, with(upper)) + "," +
+                           Indicator("000000000015", local_.identity_id, with(partner_.identity_id)) + "]",
+                       writer_)
+                       .value();
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_FALSE(r.items[0].success);
+  EXPECT_NE(r.items[0].message.find("lower case"), std::string::npos) << r.items[0].message;
+  EXPECT_TRUE(r.items[1].success) << r.items[1].message;
+}
+
 TEST_F(IngestTest, AnonymousBundleReplacesTheSourceEverywhere) {
   const std::string own_identity =
       R"({"type":"identity","spec_version":"2.1","id":")" + local_.identity_id +
@@ -275,6 +297,15 @@ TEST_F(IngestTest, RefusalsStoreNothing) {
       {"{not json", writer_, StatusCode::kInvalidArgument},
       {"42", writer_, StatusCode::kInvalidArgument},
       {R"({"objects":{}})", writer_, StatusCode::kInvalidArgument},
+      // A key twice at the top (this scan, the parser and a client could
+      // each read a different one).
+      {R"({"objects":[)" + Indicator("000000000044", local_.identity_id) + R"(],"objects":[)" +
+           Indicator("000000000045", local_.identity_id) + "]}",
+       writer_, StatusCode::kInvalidArgument},
+      {R"({"extensions":{")" + std::string(auth::kRampartExtensionId) +
+           R"(":{"extension_type":"property-extension","anonymous":false,"anonymous":true}},"objects":[)" +
+           Indicator("000000000046", local_.identity_id) + "]}",
+       writer_, StatusCode::kInvalidArgument},
       {"[" + Indicator("000000000041", local_.identity_id) + "," +
            Indicator("000000000042", local_.identity_id) + "," +
            Indicator("000000000043", local_.identity_id) + "]",

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Hand mutations of the security-relevant conditions in docs/trust.md: flips
+# each one, alone, rebuilds only the test binaries that should catch it, runs
+# them, and fails if any mutant survives (its tests still pass).
+#
+#   bash tools/mutation-check.sh            # every mutant in tools/mutations.tsv
+#   bash tools/mutation-check.sh NAME...    # only these
+#
+# The mutants are built in build-mutants/ (ccache makes that cheap after the
+# first time), so build/ is never touched; every source file is restored
+# after its mutant, also on Ctrl-C. Format of tools/mutations.tsv, one mutant
+# a line, TAB-separated:
+#   name  file  original text  mutated text  ninja targets (space-separated)  test command
+# The original text must occur exactly once in the file. `\t` cannot occur in
+# a field; `\n` in a text field stands for a newline. The test command runs
+# from the build folder and must exit non-zero on the mutant.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=$ROOT/build-mutants
+TABLE=$ROOT/tools/mutations.tsv
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
+
+if [[ ! -f $BUILD/build.ninja ]]; then
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
+fi
+
+backup=""
+restore() {
+  if [[ -n $backup && -f $backup ]]; then
+    # A fresh mtime, so ninja rebuilds the restored source for the next mutant.
+    cp "$backup" "$current_file"
+    rm -f "$backup"
+    backup=""
+  fi
+}
+trap 'restore; exit 130' INT TERM
+trap restore EXIT
+
+want=("$@")
+survivors=()
+killed=0
+total=0
+while IFS=$'\t' read -r name file original mutated targets command; do
+  [[ -z $name || $name == \#* ]] && continue
+  if [[ ${#want[@]} -gt 0 && ! " ${want[*]} " =~ " $name " ]]; then continue; fi
+  total=$((total + 1))
+  current_file=$ROOT/$file
+  count=$(python3 - "$current_file" "$original" <<'EOF'
+import sys
+text = open(sys.argv[1]).read()
+print(text.count(sys.argv[2].replace('\\n', '\n')))
+EOF
+)
+  if [[ $count != 1 ]]; then
+    echo "mutation-check: $name: the original text occurs $count times in $file (want 1): update tools/mutations.tsv" >&2
+    survivors+=("$name (stale table entry)")
+    continue
+  fi
+  backup=$(mktemp)
+  cp -p "$current_file" "$backup"
+  python3 - "$current_file" "$original" "$mutated" <<'EOF'
+import sys
+path, a, b = sys.argv[1], sys.argv[2].replace('\\n', '\n'), sys.argv[3].replace('\\n', '\n')
+text = open(path).read()
+open(path, 'w').write(text.replace(a, b, 1))
+EOF
+  log=$BUILD/mutant-$name.log
+  if ! ninja -C "$BUILD" $targets >"$log" 2>&1; then
+    echo "mutation-check: $name: killed (does not compile)"
+    killed=$((killed + 1))
+  elif (cd "$BUILD" && CI=true RAMPART_SHARED_DATA="${RAMPART_SHARED_DATA:-$ROOT/../shared/data}" \
+          timeout 600 bash -c "$command") >>"$log" 2>&1; then
+    echo "mutation-check: $name: SURVIVED ($file; log $log)"
+    survivors+=("$name")
+  else
+    echo "mutation-check: $name: killed"
+    killed=$((killed + 1))
+  fi
+  restore
+done <"$TABLE"
+
+echo "mutation-check: $killed of $total mutants killed"
+if [[ ${#survivors[@]} -gt 0 ]]; then
+  echo "mutation-check: survivors: ${survivors[*]}" >&2
+  exit 1
+fi
