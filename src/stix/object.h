@@ -77,7 +77,10 @@ struct ParsedObject {
   // The marking_ref of every granular marking (lang-only ones omitted).
   std::vector<std::string> granular_marking_refs;
 
-  // The decoded keys of the top-level `extensions` dictionary, in order.
+  // The keys of the top-level `extensions` dictionary, decoded, in document
+  // order (e.g. "extension-definition--…", "archive-ext"); empty when there
+  // is none. Keys are never written with escapes in a valid object (rule
+  // escaped-key), so these equal the keys' bytes.
   std::vector<std::string> extension_keys;
 
   // Every *_ref / *_refs value in the object (including created_by_ref and

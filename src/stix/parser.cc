@@ -30,26 +30,105 @@ class SpanScanner {
  public:
   explicit SpanScanner(std::string_view s) : s_(s) {}
 
-  // Spans of the elements of the first top-level "objects" member whose key
-  // is written without escapes. False if not found.
-  bool ObjectsSpans(std::vector<std::string_view>* spans) {
+  // Spans of the elements of the top-level "objects" array of a bundle
+  // (*found_objects: whether there is one). Also reads every other top-level member, so that no key of the bundle
+  // outside that array is written with an escape: the spans are then those
+  // of the array the DOM reads (at_key compares decoded keys, this scanner
+  // raw ones). REQUIRES: the bundle has no duplicate top-level key. False,
+  // with *problem set, when a key is escaped or the shape is unexpected.
+  bool BundleSpans(std::vector<std::string_view>* spans, bool* found_objects, std::string* problem) {
+    bool& found = *found_objects;
+    found = false;
     Ws();
-    if (!Eat('{')) return false;
+    if (!Eat('{')) return Unexpected(problem);
+    Ws();
+    if (Eat('}')) return true;
     while (true) {
       Ws();
-      if (Peek() != '"') return false;
+      if (Peek() != '"') return Unexpected(problem);
       size_t kstart = i_ + 1;
       SkipString();
       std::string_view key = s_.substr(kstart, i_ - 1 - kstart);
+      if (key.find('\\') != std::string_view::npos) {
+        *problem = "the bundle key \"" + std::string(key.substr(0, 64)) +
+                   "\" is written with a JSON escape (STIX keys are plain ASCII)";
+        return false;
+      }
       Ws();
-      if (!Eat(':')) return false;
+      if (!Eat(':')) return Unexpected(problem);
       Ws();
-      if (key == "objects" && Peek() == '[') return ArraySpans(spans);
-      SkipValue();
+      if (key == "objects" && Peek() == '[') {
+        if (found || !ArraySpans(spans)) return Unexpected(problem);
+        found = true;
+      } else {
+        std::string where;
+        std::string_view escaped;
+        if (EscapedKeyInValue(&where, &escaped)) {
+          *problem = "the key \"" + std::string(escaped.substr(0, 64)) + "\" at $." + std::string(key) + where +
+                     " is written with a JSON escape (STIX keys are plain ASCII)";
+          return false;
+        }
+      }
+      Ws();
+      if (Eat('}')) break;
+      if (!Eat(',')) return Unexpected(problem);
+    }
+    return true;
+  }
+
+  // Reads the JSON value at the current position. True when an object key
+  // inside it (at any depth) has a backslash in its raw text: *where is the
+  // path of the object holding that key relative to the value ("" for the
+  // value itself, ".a[2]"), *key its raw text. Recursion is bounded by the
+  // nesting limit simdjson already enforced on this text.
+  bool EscapedKeyInValue(std::string* where, std::string_view* key) {
+    Ws();
+    const char c = Peek();
+    if (c == '{') {
+      ++i_;
       Ws();
       if (Eat('}')) return false;
-      if (!Eat(',')) return false;
+      while (true) {
+        Ws();
+        size_t kstart = i_ + 1;
+        SkipString();
+        std::string_view k = s_.substr(kstart, i_ - 1 - kstart);
+        if (k.find('\\') != std::string_view::npos) {
+          where->clear();
+          *key = k;
+          return true;
+        }
+        Ws();
+        if (!Eat(':')) return false;
+        if (EscapedKeyInValue(where, key)) {
+          where->insert(0, "." + std::string(k));
+          return true;
+        }
+        Ws();
+        if (!Eat(',')) {
+          Eat('}');
+          return false;
+        }
+      }
     }
+    if (c == '[') {
+      ++i_;
+      Ws();
+      if (Eat(']')) return false;
+      for (size_t n = 0;; ++n) {
+        if (EscapedKeyInValue(where, key)) {
+          where->insert(0, "[" + std::to_string(n) + "]");
+          return true;
+        }
+        Ws();
+        if (!Eat(',')) {
+          Eat(']');
+          return false;
+        }
+      }
+    }
+    SkipValue();
+    return false;
   }
 
   // Spans of the elements of a top-level array.
@@ -128,9 +207,88 @@ class SpanScanner {
     while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' && !IsWs(s_[i_])) ++i_;
   }
 
+  static bool Unexpected(std::string* problem) {
+    *problem = "cannot locate the bytes of the bundle's objects";
+    return false;
+  }
+
   std::string_view s_;
   size_t i_ = 0;
 };
+
+// ---- One reading of every key (rules duplicate-key and escaped-key) ----
+// simdjson's at_key returns the first of two equal keys, nlohmann the last,
+// and a byte search for a key misses it when it is written with an escape;
+// so no object may hold either. STIX property names and dictionary keys are
+// ASCII [a-zA-Z0-9_-]: no key ever needs an escape.
+
+// The first object at any depth of `e` that holds a (decoded) key twice:
+// true, *where = its path relative to `e`, *key = the key. Objects of up to
+// 16 keys are compared pairwise on the stack; larger ones sort `scratch`
+// (reused, so no allocation per key).
+// True when `o` holds a (decoded) key twice; *key = that key. Up to 16 keys
+// are compared pairwise on the stack; more sort `scratch` (reused across
+// objects, so no allocation per key).
+bool HasDuplicateKey(object o, std::vector<std::string_view>& scratch, std::string_view* key) {
+  constexpr size_t kSmall = 16;
+  std::string_view small[kSmall];
+  size_t n = 0;
+  bool use_scratch = false;
+  for (auto f : o) {
+    if (!use_scratch && n < kSmall) {
+      for (size_t j = 0; j < n; ++j) {
+        if (small[j] == f.key) {
+          *key = f.key;
+          return true;
+        }
+      }
+      small[n++] = f.key;
+      continue;
+    }
+    if (!use_scratch) {
+      scratch.assign(small, small + n);
+      use_scratch = true;
+    }
+    scratch.push_back(f.key);
+  }
+  if (!use_scratch) return false;
+  std::sort(scratch.begin(), scratch.end());
+  auto dup = std::adjacent_find(scratch.begin(), scratch.end());
+  if (dup == scratch.end()) return false;
+  *key = *dup;
+  return true;
+}
+
+// The first object at any depth of `e` (e included) that holds a key twice:
+// true, *where = its path relative to `e` ("" for e itself), *key = the key.
+bool FindDuplicateKey(element e, std::vector<std::string_view>& scratch, std::string* where,
+                      std::string_view* key) {
+  if (e.type() == element_type::ARRAY) {
+    size_t n = 0;
+    for (element c : array(e.get_array().value_unsafe())) {
+      if (FindDuplicateKey(c, scratch, where, key)) {
+        where->insert(0, "[" + std::to_string(n) + "]");
+        return true;
+      }
+      ++n;
+    }
+    return false;
+  }
+  if (e.type() != element_type::OBJECT) return false;
+  object o = e.get_object().value_unsafe();
+  if (HasDuplicateKey(o, scratch, key)) {
+    where->clear();
+    return true;
+  }
+  for (auto f : o) {
+    if (f.value.type() != element_type::OBJECT && f.value.type() != element_type::ARRAY) continue;
+    if (FindDuplicateKey(f.value, scratch, where, key)) {
+      where->insert(0, "." + std::string(f.key));
+      return true;
+    }
+  }
+  return false;
+}
 
 // ---- STIX 2.0 -> 2.1 upgrade ----
 // The changes that matter for a 2.1 consumer: spec_version, the 2.0 `labels`
@@ -191,7 +349,42 @@ struct DocState {
   const ParseOptions& options;
   ParseResult* result;
   bool bundle_is_20 = false;
+  std::vector<std::string_view> key_scratch;  // FindDuplicateKey's, reused
 };
+
+std::string IdForError(object obj) {
+  element e;
+  std::string_view sv;
+  if (!obj.at_key("id").get(e) && !e.get_string().get(sv)) return std::string(sv.substr(0, 300));
+  return "";
+}
+
+// The rules duplicate-key and escaped-key for one object (its DOM `el` and
+// its exact bytes `raw`). True when the object fails them (errors added).
+bool FailsKeyRules(DocState& st, element el, object obj, std::string_view raw, const std::string& path) {
+  ParseResult& res = *st.result;
+  bool failed = false;
+  std::string where;
+  std::string_view key;
+  if (FindDuplicateKey(el, st.key_scratch, &where, &key)) {
+    res.errors.push_back({IdForError(obj), path + where, "duplicate-key",
+                          "the key \"" + std::string(key.substr(0, 64)) +
+                              "\" appears twice in one JSON object; keys must be unique"});
+    failed = true;
+  }
+  // Only text with a backslash somewhere can hold an escaped key.
+  if (std::memchr(raw.data(), '\\', raw.size()) != nullptr) {
+    SpanScanner scanner(raw);
+    if (scanner.EscapedKeyInValue(&where, &key)) {
+      res.errors.push_back({IdForError(obj), path + where, "escaped-key",
+                            "the key \"" + std::string(key.substr(0, 64)) +
+                                "\" is written with a JSON escape; STIX property names and dictionary keys "
+                                "are plain ASCII and must be written without escapes"});
+      failed = true;
+    }
+  }
+  return failed;
+}
 
 void HandleObject(DocState& st, element el, std::string_view raw, const std::string& path) {
   ParseResult& res = *st.result;
@@ -201,6 +394,7 @@ void HandleObject(DocState& st, element el, std::string_view raw, const std::str
     res.errors.push_back({"", path, "not-an-object", "each entry must be a STIX object (a JSON object)"});
     return;
   }
+  if (FailsKeyRules(st, el, obj, raw, path)) return;
   if (st.options.max_string < raw.size() && HasLongString(el, st.options.max_string, 0)) {
     std::string id;
     element e;
@@ -317,38 +511,32 @@ Result<ParseResult> ParseBundleOrObject(std::string_view json, const ParseOption
     return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(err));
   }
   ParseResult res;
-  DocState st{options, &res};
+  DocState st{options, &res, false, {}};
   SpanScanner scanner(json);
 
-  auto run_list = [&](array arr, const std::string& prefix, bool from_bundle) -> Status {
+  // `spans` are the exact bytes of the elements of `arr`, as SpanScanner
+  // found them; any disagreement with the DOM refuses the document rather
+  // than reading the objects some other way.
+  auto run_list = [&](array arr, const std::vector<std::string_view>& spans, const std::string& prefix) -> Status {
     if (arr.size() > options.max_objects) {
       return Status::ResourceExhausted("document has " + std::to_string(arr.size()) + " objects, over the limit of " +
                                        std::to_string(options.max_objects));
     }
-    std::vector<std::string_view> spans;
-    bool ok = from_bundle ? scanner.ObjectsSpans(&spans) : scanner.ArraySpans(&spans);
-    if (!ok || spans.size() != arr.size()) spans.clear();  // fall back to re-serialisation below
+    if (spans.size() != arr.size()) {
+      return Status::InvalidArgument("cannot locate the bytes of the document's objects");
+    }
     size_t i = 0;
-    std::string minified;
     for (element el : arr) {
-      std::string path = prefix + "[" + std::to_string(i) + "]";
-      std::string_view raw;
-      if (!spans.empty()) {
-        raw = spans[i];
-      } else {
-        // Keys written with escapes ("obj\u0065cts"): keep an exact-content
-        // minified copy instead of the original bytes.
-        minified = simdjson::to_string(el);
-        raw = minified;
-      }
-      HandleObject(st, el, raw, path);
+      HandleObject(st, el, spans[i], prefix + "[" + std::to_string(i) + "]");
       ++i;
     }
     return Status::Ok();
   };
 
   if (root.type() == element_type::ARRAY) {
-    RAMPART_RETURN_IF_ERROR(run_list(root.get_array().value_unsafe(), "$", false));
+    std::vector<std::string_view> spans;
+    if (!scanner.ArraySpans(&spans)) spans.clear();
+    RAMPART_RETURN_IF_ERROR(run_list(root.get_array().value_unsafe(), spans, "$"));
     return res;
   }
   object top;
@@ -360,6 +548,25 @@ Result<ParseResult> ParseBundleOrObject(std::string_view json, const ParseOption
   std::string_view type;
   if (!top.at_key("type").get(e) && !e.get_string().get(type) && type == "bundle") {
     res.is_bundle = true;
+    // The bundle's own keys: one reading or none (duplicate-key and
+    // escaped-key, applied to the bundle outside its objects, fail the whole
+    // document; the objects are judged one by one).
+    std::string_view dup;
+    if (HasDuplicateKey(top, st.key_scratch, &dup)) {
+      return Status::InvalidArgument("the bundle holds the key \"" + std::string(dup.substr(0, 64)) +
+                                     "\" twice; keys must be unique");
+    }
+    for (auto f : top) {
+      std::string where;
+      if (f.key != "objects" && FindDuplicateKey(f.value, st.key_scratch, &where, &dup)) {
+        return Status::InvalidArgument("the key \"" + std::string(dup.substr(0, 64)) + "\" appears twice at $." +
+                                       std::string(f.key) + where + "; keys must be unique");
+      }
+    }
+    std::vector<std::string_view> spans;
+    bool has_objects_array = false;
+    std::string problem;
+    if (!scanner.BundleSpans(&spans, &has_objects_array, &problem)) return Status::InvalidArgument(problem);
     std::string_view bid;
     if (!top.at_key("id").get(e) && !e.get_string().get(bid)) res.bundle_id = std::string(bid);
     if (res.bundle_id.empty()) {
@@ -388,7 +595,8 @@ Result<ParseResult> ParseBundleOrObject(std::string_view json, const ParseOption
       res.errors.push_back({res.bundle_id, "$.objects", "type", "'objects' must be a list"});
       return res;
     }
-    RAMPART_RETURN_IF_ERROR(run_list(arr, "$.objects", true));
+    if (!has_objects_array) return Status::InvalidArgument("cannot locate the bytes of the bundle's objects");
+    RAMPART_RETURN_IF_ERROR(run_list(arr, spans, "$.objects"));
     // Duplicate versions (same id and modified) in one bundle.
     std::set<std::pair<std::string, std::string>> seen;
     for (const ParsedObject& o : res.objects) {

@@ -238,6 +238,14 @@ class Checker {
     return true;
   }
   std::string P(std::string_view prop) const { return base_ + "." + std::string(prop); }
+  // Rule identifier-case: the ids the trust rules read (markings,
+  // created_by_ref, extension keys) must be canonical, i.e. lower case
+  // (docs/trust.md, "Canonical identifiers"); the object's own id may not be.
+  // Callers test IsCanonicalId first, so no path is built for canonical ids.
+  void IdCaseError(std::string_view id, const std::string& path) {
+    Must(path, "identifier-case",
+         "'" + std::string(id.substr(0, 300)) + "' must be written in lower case (canonical identifier)");
+  }
 
   void CheckCommon(object obj);
   void CheckProperties(object obj, const std::string& path, const std::vector<PropSpec>* common,
@@ -509,6 +517,7 @@ void Checker::CheckGranular(element v, const std::string& path, object root) {
     std::string_view id;
     if (!r.get_string().get(id)) {
       out_->granular_marking_refs.emplace_back(id);
+      if (!IsCanonicalId(id)) IdCaseError(id, path + ".marking_ref");
       if (id == out_->id) Must(path + ".marking_ref", "circular-marking", "a marking definition must not mark itself");
     }
   }
@@ -1241,14 +1250,22 @@ void Checker::CheckCommon(object obj) {
       Must(P("modified"), "timestamp-order", "'modified' must be equal to or later than 'created'");
     }
   }
-  if (!obj.at_key("created_by_ref").get(e)) out_->created_by_ref = std::string(Str(e));
+  if (!obj.at_key("created_by_ref").get(e)) {
+    out_->created_by_ref = std::string(Str(e));
+    if (!IsCanonicalId(out_->created_by_ref)) IdCaseError(out_->created_by_ref, P("created_by_ref"));
+  }
   if (!obj.at_key("revoked").get(e)) if (e.get_bool().get(out_->revoked)) {}
   if (!obj.at_key("name").get(e)) out_->name = std::string(Str(e));
   array a;
   if (!obj.at_key("object_marking_refs").get(e) && !e.get_array().get(a)) {
+    size_t i = 0;
     for (element r : a) {
       std::string_view s;
-      if (!r.get_string().get(s)) out_->object_marking_refs.emplace_back(s);
+      if (!r.get_string().get(s)) {
+        out_->object_marking_refs.emplace_back(s);
+        if (!IsCanonicalId(s)) IdCaseError(s, P("object_marking_refs") + "[" + std::to_string(i) + "]");
+      }
+      ++i;
     }
   }
   if (!obj.at_key("granular_markings").get(e)) {
@@ -1321,6 +1338,12 @@ void Checker::Run(object obj) {
     object ex;
     if (!e.get_object().get(ex)) {
       for (auto f : ex) {
+        out_->extension_keys.emplace_back(f.key);
+        // An id-shaped key ("extension-definition--<UUID>") is an id the
+        // trust rules read (the Rampart extension is found by its key).
+        if (!IsCanonicalId(f.key) && f.key.find("--") != std::string_view::npos) {
+          IdCaseError(f.key, P("extensions") + "." + std::string(f.key));
+        }
         object body;
         std::string_view et;
         element t;
