@@ -50,6 +50,13 @@ TEST(MatchCliTest, FetchesIndicatorsFromTaxiiAndPostsSightings) {
              " 2>/dev/null");
   ASSERT_EQ(t.code, 0) << t.out;
   std::string token = LastLine(t.out);
+  // Sightings are created by the token's organisation (the local one): only
+  // its own identity may be their created_by_ref (docs/trust.md, "Creators").
+  Out orgs = Sh("'" + bin + "' org list" + store + " 2>/dev/null");
+  ASSERT_EQ(orgs.code, 0) << orgs.out;
+  const size_t id_at = orgs.out.find("identity--");
+  ASSERT_NE(id_at, std::string::npos) << orgs.out;
+  const std::string identity = orgs.out.substr(id_at, orgs.out.find('\t', id_at) - id_at);
 
   // The server on port 0; its first stdout/stderr line names the port.
   int pipefd[2];
@@ -82,7 +89,7 @@ TEST(MatchCliTest, FetchesIndicatorsFromTaxiiAndPostsSightings) {
   ASSERT_TRUE(posted.ok()) << posted.status().ToString();
 
   Out m = Sh("RAMPART_TOKEN=" + token + " '" + bin + "' match -q --json --indicators " + url + " --post " + url +
-             " --identity 'ACME Corp' '" + dns.string() + "' 2>&1");
+             " --identity " + identity + " '" + dns.string() + "' 2>&1");
   // Independent count: awk -F'\t' '!/^#/ && $10=="videosearch.ubuntu.com"' -> 114
   std::ifstream in(dns);
   uint64_t want = 0;

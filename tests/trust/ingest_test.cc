@@ -30,6 +30,8 @@ class IngestTest : public ::testing::Test {
     ASSERT_TRUE(auth::PutGrant(*store_, {coll_.id, store::GranteeKind::kOrganization, partner_.id, true, false}, "t").ok());
     group_ = auth::PutSharingGroup(*store_, {"", "health-isac", {local_.id}}, "t").value();
     writer_ = {"user-w", local_.id, store::Role::kContributor, "tok-w"};
+    // Relays third-party reports (created_by_ref of another creator).
+    admin_ = {"user-adm", local_.id, store::Role::kAdmin, "tok-adm"};
     reader_ = {"user-r", partner_.id, store::Role::kReader, "tok-r"};
   }
   std::unique_ptr<auth::PolicySnapshot> Snap() {
@@ -56,7 +58,7 @@ class IngestTest : public ::testing::Test {
   store::Organization local_, partner_;
   store::Collection coll_;
   store::SharingGroup group_;
-  auth::Principal writer_, reader_;
+  auth::Principal writer_, reader_, admin_;
 };
 
 TEST_F(IngestTest, RealBundleStoredWithOneAuditRecord) {
@@ -64,7 +66,8 @@ TEST_F(IngestTest, RealBundleStoredWithOneAuditRecord) {
   const std::string body = testing::ReadFileOrEmpty(path);
   const size_t n = json::parse(body)["objects"].size();
   const int64_t audit_before = store_->ReadAudit(0, 100000).value().size();
-  IngestReport r = Run(body, writer_).value();
+  // A third-party report (its objects name their creator): an admin relays it.
+  IngestReport r = Run(body, admin_).value();
   EXPECT_EQ(r.items.size(), n);
   EXPECT_EQ(r.success_count, n) << (r.items.empty() ? "" : r.items[0].message);
   EXPECT_EQ(r.failure_count, 0u);
@@ -73,10 +76,10 @@ TEST_F(IngestTest, RealBundleStoredWithOneAuditRecord) {
   auto audit = store_->ReadAudit(0, 100000).value();
   ASSERT_EQ(static_cast<int64_t>(audit.size()), audit_before + 1);
   EXPECT_EQ(audit.back().action, "objects.add");
-  EXPECT_EQ(audit.back().actor, "user-w");
+  EXPECT_EQ(audit.back().actor, "user-adm");
   EXPECT_EQ(audit.back().target, coll_.id);
   // Posting again: every object a duplicate (idempotent success).
-  IngestReport again = Run(body, writer_).value();
+  IngestReport again = Run(body, admin_).value();
   EXPECT_EQ(again.success_count, n);
   EXPECT_EQ(again.duplicates, n);
   EXPECT_EQ(All().size(), n);
@@ -88,6 +91,28 @@ TEST_F(IngestTest, RealBundleStoredWithOneAuditRecord) {
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(json::parse(s->json), o);
   }
+}
+
+// A contributor speaks for its own organisation only: the objects of a
+// third-party report that name their creator are refused, one by one, and
+// the rest is stored (docs/trust.md, "Creators").
+TEST_F(IngestTest, ContributorCannotPostAnotherCreatorsObjects) {
+  RAMPART_REQUIRE_SHARED_DATA(path, "stix/valid/cti-stix2-json-schemas-examples/poisonivy.json");
+  const std::string body = testing::ReadFileOrEmpty(path);
+  json in = json::parse(body);
+  IngestReport r = Run(body, writer_).value();
+  ASSERT_EQ(r.items.size(), in["objects"].size());
+  size_t foreign = 0;
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    const bool names_creator = in["objects"][i].contains("created_by_ref");
+    foreign += names_creator ? 1 : 0;
+    EXPECT_EQ(r.items[i].success, !names_creator) << r.items[i].id << ": " << r.items[i].message;
+    if (names_creator) {
+      EXPECT_NE(r.items[i].message.find("created_by_ref must be your organisation's identity"), std::string::npos);
+    }
+  }
+  EXPECT_GT(foreign, 0u);
+  EXPECT_EQ(All().size(), in["objects"].size() - foreign);
 }
 
 TEST_F(IngestTest, OneInvalidObjectReportedNothingOfItStored) {
@@ -348,7 +373,7 @@ TEST_F(IngestTest, HostileBodiesGetErrorsNotCrashes) {
 
 TEST_F(IngestTest, GranularMarkingsEndToEnd) {
   RAMPART_REQUIRE_SHARED_DATA(path, "stix/valid/cti-documentation-examples/using-granular-markings.json");
-  IngestReport r = Run(testing::ReadFileOrEmpty(path), writer_).value();
+  IngestReport r = Run(testing::ReadFileOrEmpty(path), admin_).value();
   ASSERT_EQ(r.failure_count, 0u) << r.items[0].message;
   auto all = All();
   const store::StoredObject* ind = Find(all, "indicator--1ed8caa7-a708-4706-b651-f1186ede6ca1");
