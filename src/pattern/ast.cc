@@ -289,7 +289,16 @@ std::string ToString(const ObservationExpr& e) {
       std::string out;
       if (e.children.empty()) return "";
       const ObservationExpr& c = e.children[0];
-      out = ObsPrecedence(c.kind) < 4 ? "(" + ToString(c) + ")" : ToString(c);
+      // A qualifier chain repeating this kind is parenthesised: the parser
+      // (as cti-pattern-validator) refuses "[a] WITHIN 1 SECONDS WITHIN 2
+      // SECONDS", but reads "([a] WITHIN 1 SECONDS) WITHIN 2 SECONDS".
+      bool repeats_kind = false;
+      for (const ObservationExpr* n = &c; !n->children.empty() &&
+                                          (n->kind == K::kWithin || n->kind == K::kRepeats || n->kind == K::kStartStop);
+           n = &n->children[0]) {
+        repeats_kind |= n->kind == e.kind;
+      }
+      out = ObsPrecedence(c.kind) < 4 || repeats_kind ? "(" + ToString(c) + ")" : ToString(c);
       if (e.kind == K::kWithin) {
         double s = e.within_seconds;
         if (std::floor(s) == s && s >= 0 && s < 9.2e18)

@@ -91,9 +91,13 @@ TEST(ObservablesTest, ExtractsNormalisedValues) {
       {"[email-addr:value = 'Bob@X.ORG']", {{"email-addr", "Bob@x.org"}}},
       {"[email-message:from_ref.value = 'a@b.c' AND email-message:to_refs[*].value = 'd@e.f']",
        {{"email-addr", "a@b.c"}, {"email-addr", "d@e.f"}}},
-      {"[file:hashes.'SHA-256' = 'AB' OR file:hashes.MD5 = 'CD' OR file:hashes.sha1 = 'EF' OR "
-       "file:hashes.'SHA-512' = '01']",
-       {{"file:sha256", "ab"}, {"file:md5", "cd"}, {"file:sha1", "ef"}, {"file:sha512", "01"}}},
+      {"[file:hashes.'SHA-256' = 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' OR file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E' OR "
+       "file:hashes.sha1 = 'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709' OR "
+       "file:hashes.'SHA-512' = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e']",
+       {{"file:sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"file:md5", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"file:sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"file:sha512", "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"}}},
       {"[network-traffic:dst_ref.value = '1.2.3.4' AND network-traffic:src_ref.value = '::1']",
        {{"ipv4-addr", "1.2.3.4"}, {"ipv6-addr", "::1"}}},
       // negated, non-equality and unknown paths contribute nothing; duplicates once

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -47,6 +48,107 @@ bool ValidUtf8(std::string_view s) {
     i += n + 1;
   }
   return true;
+}
+
+// ---- cti-pattern-validator's hash rule ----
+// For a comparison whose path has a "hashes" step and ends in a key, the key
+// names the algorithm the way the OASIS validator reads it: Python's
+// str.upper() (so 'sha-256', 'Sha256' and 'SHA256' are one algorithm; the
+// only non-ASCII letters it maps into these names are U+00DF -> "SS",
+// U+017F -> "S" and U+0131 -> "I") with '-' and "'" dropped. The literal is
+// judged as OASIS judges it: its text as written, quotes removed, against
+// the algorithm's regular expression (Python's re.match, whose '$' also
+// matches before one final newline). TLSH and other names are not checked.
+enum class HashRule { kHex, kMd6, kSsdeep };
+struct HashFormat {
+  std::string_view key;   // normalised name
+  std::string_view name;  // for messages
+  HashRule rule;
+  size_t hex_digits;
+};
+constexpr HashFormat kHashFormats[] = {
+    {"MD5", "MD5", HashRule::kHex, 32},           {"MD6", "MD6", HashRule::kMd6, 32},
+    {"RIPEMD160", "RIPEMD-160", HashRule::kHex, 40}, {"SHA1", "SHA-1", HashRule::kHex, 40},
+    {"SHA224", "SHA-224", HashRule::kHex, 56},    {"SHA256", "SHA-256", HashRule::kHex, 64},
+    {"SHA384", "SHA-384", HashRule::kHex, 96},    {"SHA512", "SHA-512", HashRule::kHex, 128},
+    {"SHA3224", "SHA3-224", HashRule::kHex, 56},  {"SHA3256", "SHA3-256", HashRule::kHex, 64},
+    {"SHA3384", "SHA3-384", HashRule::kHex, 96},  {"SHA3512", "SHA3-512", HashRule::kHex, 128},
+    {"SSDEEP", "SSDEEP", HashRule::kSsdeep, 0},   {"WHIRLPOOL", "WHIRLPOOL", HashRule::kHex, 128},
+};
+
+const HashFormat* HashFormatOf(const ObjectPath& path) {
+  if (path.steps.back().kind != PathStep::Kind::kKey) return nullptr;
+  bool has_hashes = false;
+  for (const PathStep& s : path.steps) has_hashes |= s.kind == PathStep::Kind::kKey && s.key == "hashes";
+  if (!has_hashes) return nullptr;
+  const std::string_view k = path.steps.back().key;
+  std::string norm;
+  for (size_t i = 0; i < k.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(k[i]);
+    if (c == '-' || c == '\'') continue;
+    if (c < 0x80) {
+      norm += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+      continue;
+    }
+    const std::string_view two = k.substr(i, 2);
+    if (two == "\xC3\x9F") norm += "SS";       // U+00DF sharp s
+    else if (two == "\xC5\xBF") norm += "S";   // U+017F long s
+    else if (two == "\xC4\xB1") norm += "I";   // U+0131 dotless i
+    else return nullptr;                         // upper-cases to no name below
+    ++i;
+    if (norm.size() > 16) return nullptr;
+  }
+  for (const HashFormat& f : kHashFormats) {
+    if (f.key == norm) return &f;
+  }
+  return nullptr;
+}
+
+bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+size_t HexPrefix(std::string_view v) {
+  size_t n = 0;
+  while (n < v.size() && IsHexDigit(v[n])) ++n;
+  return n;
+}
+
+// `value`: the literal's text as written with every "'" removed.
+bool HashValueOk(const HashFormat& f, std::string_view value) {
+  // Python's '$': the end, or just before a final newline.
+  auto ends_at = [&](size_t n) { return n == value.size() || (n + 1 == value.size() && value[n] == '\n'); };
+  switch (f.rule) {
+    case HashRule::kHex: {
+      const size_t n = HexPrefix(value);
+      return n == f.hex_digits && ends_at(n);
+    }
+    case HashRule::kMd6:
+      // OASIS's MD6 expression anchors only its first alternative
+      // ("^[hex]{32}|[hex]{40}|...") and, through a line continuation inside
+      // a raw string, one more spelled "\n    [hex]{64}": re.match accepts a
+      // value that starts with 32 hex digits, or with a newline, four spaces
+      // and 64 hex digits.
+      if (HexPrefix(value) >= 32) return true;
+      return value.substr(0, 5) == "\n    " && HexPrefix(value.substr(5)) >= 64;
+    case HashRule::kSsdeep: {
+      size_t n = 0;
+      while (n < value.size() && n <= 128) {
+        const char c = value[n];
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '+' || c == ':' || c == '.')) break;
+        ++n;
+      }
+      return n >= 1 && n <= 128 && ends_at(n);
+    }
+  }
+  return false;
+}
+
+std::string HashFormatText(const HashFormat& f) {
+  switch (f.rule) {
+    case HashRule::kHex: return std::to_string(f.hex_digits) + " hex digits";
+    case HashRule::kMd6: return "starting with 32 hex digits";
+    case HashRule::kSsdeep: return "1-128 letters, digits, '/', '+', ':' or '.'";
+  }
+  return "";
 }
 
 class Parser {
@@ -167,6 +269,10 @@ class Parser {
   ObservationExpr ParseObsUnit() {
     DepthGuard guard(this);
     ObservationExpr unit;
+    // cti-pattern-validator: a qualifier kind at most once on an observation
+    // written as [ ... ]; a parenthesised unit is not checked (as there).
+    const bool bracketed = tok_.kind == TokenKind::kLBrack;
+    unsigned seen_kinds = 0;
     if (tok_.kind == TokenKind::kLBrack) {
       Advance();
       unit.kind = ObservationExpr::Kind::kObservation;
@@ -185,6 +291,14 @@ class Parser {
            tok_.kind == TokenKind::kStart) {
       if (++qualifiers > limits_.max_depth)
         FailAt(tok_.offset, "too many qualifiers", "", Describe(tok_), StatusCode::kResourceExhausted);
+      if (limits_.validator_rules && bracketed) {
+        const unsigned bit = tok_.kind == TokenKind::kWithin ? 1u : tok_.kind == TokenKind::kRepeats ? 2u : 4u;
+        if (seen_kinds & bit) {
+          Semantic(tok_, std::string("a second ") + (bit == 1 ? "WITHIN" : bit == 2 ? "REPEATS" : "START/STOP") +
+                             " qualifier on one observation expression (each kind may apply once)");
+        }
+        seen_kinds |= bit;
+      }
       ObservationExpr q;
       if (tok_.kind == TokenKind::kWithin) {
         Advance();
@@ -314,11 +428,13 @@ class Parser {
                              "NOT or an object path step");
     }
     Advance();
+    const HashFormat* hash = limits_.validator_rules ? HashFormatOf(c.path) : nullptr;
     switch (c.op) {
       case Operator::kEqual:
       case Operator::kNotEqual:
         if (!IsPrimitive(tok_.kind)) Fail(tok_, "a literal");
         c.value = ParseLiteralToken(tok_);
+        if (hash) CheckHash(*hash, tok_);
         Advance();
         break;
       case Operator::kGreater:
@@ -328,6 +444,7 @@ class Parser {
         if (!IsPrimitive(tok_.kind) || tok_.kind == TokenKind::kTrue || tok_.kind == TokenKind::kFalse)
           Fail(tok_, "an orderable literal (number, string, binary, hex or timestamp)");
         c.value = ParseLiteralToken(tok_);
+        if (hash) CheckHash(*hash, tok_);
         Advance();
         break;
       case Operator::kIn: {
@@ -339,6 +456,9 @@ class Parser {
               FailAt(tok_.offset, "set larger than " + std::to_string(limits_.max_set_size), "", Describe(tok_),
                      StatusCode::kResourceExhausted);
             c.set.push_back(ParseLiteralToken(tok_));
+            // OASIS matches the set's whole text, so it refuses every IN on
+            // a hash; Rampart judges each member.
+            if (hash) CheckHash(*hash, tok_);
             Advance();
             if (tok_.kind == TokenKind::kComma) {
               Advance();
@@ -353,10 +473,23 @@ class Parser {
       default:  // LIKE MATCHES ISSUBSET ISSUPERSET take a string
         if (tok_.kind != TokenKind::kString) Fail(tok_, "a string literal");
         c.value = ParseLiteralToken(tok_);
+        if (hash) CheckHash(*hash, tok_);
         Advance();
         break;
     }
     return leaf;
+  }
+
+  void CheckHash(const HashFormat& f, const Token& t) {
+    std::string value;
+    value.reserve(t.text.size());
+    for (char ch : t.text) {
+      if (ch != '\'') value += ch;
+    }
+    if (HashValueOk(f, value)) return;
+    std::string shown = value.substr(0, 140);
+    if (value.size() > 140) shown += "...";
+    Semantic(t, "'" + shown + "' is not a valid " + std::string(f.name) + " hash (" + HashFormatText(f) + ")");
   }
 
   static bool IsPrimitive(TokenKind k) {

@@ -23,6 +23,12 @@ struct ParseLimits {
   int max_depth = 64;               // nesting of ( and [ and qualifiers
   size_t max_set_size = 100000;     // members of one IN (...) set
   size_t max_comparisons = 100000;  // comparisons in the whole pattern
+  // The rules cti-pattern-validator adds to the grammar (the OASIS matcher,
+  // whose test cases break them, does not): a literal compared with
+  // `hashes.<algorithm>` has that algorithm's format, and one observation
+  // `[...]` takes each kind of qualifier (WITHIN, REPEATS, START/STOP) at
+  // most once. Turned off only to replay the matcher's test cases.
+  bool validator_rules = true;
 };
 
 // Where and why a parse failed. `offset` is the byte offset of the offending
@@ -42,8 +48,9 @@ struct ParseError {
 //
 // Errors: InvalidArgument whose message reads
 //   "line L, column C (offset O): expected <what> but found <token>"
-// (or a semantic reason, such as "invalid timestamp" or "integer out of
-// range", at the same kind of position); ResourceExhausted when a limit is
+// (or a semantic reason, such as "invalid timestamp", "integer out of
+// range", "'f00' is not a valid SHA-256 hash" or "a second WITHIN
+// qualifier", at the same kind of position); ResourceExhausted when a limit is
 // exceeded. When `error` is non-null it receives the details on failure and
 // is left unchanged on success.
 Result<Pattern> ParsePattern(std::string_view text, const ParseLimits& limits = {},

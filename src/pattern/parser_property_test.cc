@@ -157,7 +157,7 @@ RC_GTEST_PROP(ParserPropertyTest, PrintedAstReparsesToEqualAst, ()) {
 // patterns return (OK or an error) quickly, never crash.
 TEST(ParserFuzzTest, RandomAndTruncatedInputNeverCrash) {
   const std::vector<std::string> seeds = {
-      "[file:hashes.'SHA-256' = 'ab' AND file:size > 10] FOLLOWEDBY ([a:b IN (1, 2.5, 'x')] OR [c:d LIKE 'a%']) "
+      "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:size > 10] FOLLOWEDBY ([a:b IN (1, 2.5, 'x')] OR [c:d LIKE 'a%']) "
       "WITHIN 5 SECONDS",
       "[x:y MATCHES '^a(b)\\\\1$' OR NOT EXISTS x:z] REPEATS 2 TIMES START t'2016-01-01T00:00:00Z' STOP "
       "t'2017-01-01T00:00:00Z'",

@@ -51,7 +51,7 @@ TEST(ParserTest, ParsesAndPrintsCanonically) {
       {"[x:y = h'']", "[x:y = h'']"},
       {"[x:y = t'2016-01-01T00:00:00.123Z']", "[x:y = t'2016-01-01T00:00:00.123Z']"},
       // object paths
-      {"[file:hashes.'SHA-256' = 'ab']", "[file:hashes.'SHA-256' = 'ab']"},
+      {"[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']", "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']"},
       {"[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
        "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]"},
       {"[x:list[0].a[-1] = 1]", "[x:list[0].a[-1] = 1]"},
@@ -187,6 +187,52 @@ TEST(ParserTest, RejectsWithPositionAndExpectation) {
         << c.input << " -> " << p.status().message();
     EXPECT_EQ(err.message, p.status().message());
   }
+}
+
+// cti-pattern-validator's rules (tests/golden/pattern/validator_rules.test
+// has the cases): on by default, off for the OASIS matcher's test cases.
+TEST(ParserTest, ValidatorRulesOnByDefaultAndSwitchable) {
+  const std::string kBadHash = "[file:hashes.'SHA-256' = 'f00']";
+  const std::string kTwice = "[a:b = 1] REPEATS 2 TIMES REPEATS 3 TIMES";
+  ParseError err;
+  Result<Pattern> p = ParsePattern(kBadHash, {}, &err);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(err.offset, 25u);
+  EXPECT_EQ(err.column, 26);
+  EXPECT_EQ(err.message, p.status().message());
+  p = ParsePattern(kTwice, {}, &err);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(err.offset, 26u);
+
+  ParseLimits grammar_only;
+  grammar_only.validator_rules = false;
+  EXPECT_TRUE(ParsePattern(kBadHash, grammar_only).ok());
+  Result<Pattern> twice = ParsePattern(kTwice, grammar_only);
+  ASSERT_TRUE(twice.ok());
+  // Its canonical text parenthesises the repeated kind, so it reparses
+  // (to the same AST) even with the rules on.
+  EXPECT_EQ(ToString(*twice), "([a:b = 1] REPEATS 2 TIMES) REPEATS 3 TIMES");
+  Result<Pattern> again = ParsePattern(ToString(*twice));
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(*again == *twice);
+}
+
+TEST(ParserTest, HashRuleReadsValuesAsPythonRe) {
+  // re.match's '$' also matches before one final newline.
+  EXPECT_TRUE(ParsePattern("[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e\n']").ok());
+  EXPECT_FALSE(ParsePattern("[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e\n\n']").ok());
+  EXPECT_FALSE(ParsePattern("[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e ']").ok());
+  // MD6: OASIS's expression accepts anything starting with 32 hex digits.
+  EXPECT_TRUE(ParsePattern("[file:hashes.MD6 = 'd41d8cd98f00b204e9800998ecf8427e-anything']").ok());
+  EXPECT_FALSE(ParsePattern("[file:hashes.MD6 = 'd41d8cd98f00b204e9800998ecf8427']").ok());
+  // The value is the literal's text with quotes removed: an escaped quote
+  // is no hex digit either way.
+  EXPECT_FALSE(ParsePattern(R"([file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf842\'7e'])").ok());
+  // SSDEEP accepts any literal whose text fits its alphabet (as OASIS).
+  EXPECT_TRUE(ParsePattern("[file:hashes.SSDEEP = 12]").ok());
+  EXPECT_FALSE(ParsePattern("[file:hashes.SSDEEP = '" + std::string(129, 'a') + "']").ok());
+  EXPECT_TRUE(ParsePattern("[file:hashes.SSDEEP = '" + std::string(128, 'a') + "']").ok());
 }
 
 TEST(ParserTest, ReportsLineAndColumn) {

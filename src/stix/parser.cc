@@ -226,32 +226,82 @@ class SpanScanner {
 // true, *where = its path relative to `e`, *key = the key. Objects of up to
 // 16 keys are compared pairwise on the stack; larger ones sort `scratch`
 // (reused, so no allocation per key).
+// True when some object key in `raw` (JSON text simdjson validated) is
+// written with an escape. Fast on ordinary objects, whose backslashes are in
+// values (descriptions' "\n"): it jumps from backslash to backslash with
+// memchr, finds the end of the string holding each (memchr for the quote,
+// then the parity of the backslashes before it) and looks for a ':' after it.
+bool HasEscapedKey(std::string_view raw) {
+  const char* const begin = raw.data();
+  const char* const end = begin + raw.size();
+  const char* p = begin;
+  // The first backslash after a point outside strings starts an escape
+  // inside the next string; so does every one the loop below reaches.
+  while ((p = static_cast<const char*>(std::memchr(p, '\\', end - p))) != nullptr) {
+    const char* q = p;
+    while (true) {  // the closing quote of this string
+      q = static_cast<const char*>(std::memchr(q, '"', end - q));
+      if (q == nullptr) return false;  // not on validated text
+      size_t bs = 0;
+      while (q - bs > begin && q[-1 - static_cast<ptrdiff_t>(bs)] == '\\') ++bs;
+      if (bs % 2 == 0) break;
+      ++q;
+    }
+    p = q + 1;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+    if (p < end && *p == ':') return true;
+  }
+  return false;
+}
+
+// A 6-bit signature of a key, so that most keys of a small object are told
+// apart without comparing their bytes.
+inline unsigned KeySignature(std::string_view k) {
+  if (k.empty()) return 0;
+  return (static_cast<unsigned>(k.size()) + 3u * static_cast<unsigned char>(k.back()) +
+          static_cast<unsigned char>(k[k.size() / 2])) & 63u;
+}
+
 // True when `o` holds a (decoded) key twice; *key = that key. Up to 16 keys
-// are compared pairwise on the stack; more sort `scratch` (reused across
-// objects, so no allocation per key).
-bool HasDuplicateKey(object o, std::vector<std::string_view>& scratch, std::string_view* key) {
+// are compared on the stack (bytes only for keys whose signatures collide);
+// more sort `scratch` (reused across objects, so no allocation per key).
+// `recurse` (may be null) is called with each container value of an object
+// of up to 16 keys, in order, and stops the search when it returns true;
+// *recursed tells whether it was called for every container value.
+template <typename Recurse>
+bool HasDuplicateKey(object o, std::vector<std::string_view>& scratch, std::string_view* key, Recurse recurse,
+                     bool* recursed) {
   constexpr size_t kSmall = 16;
   std::string_view small[kSmall];
+  uint64_t seen = 0;
   size_t n = 0;
-  bool use_scratch = false;
+  bool big = false;
+  *recursed = true;
   for (auto f : o) {
-    if (!use_scratch && n < kSmall) {
+    if (!big && n == kSmall) {
+      big = true;
+      *recursed = false;
+      scratch.assign(small, small + n);
+    }
+    if (big) {
+      scratch.push_back(f.key);
+      continue;
+    }
+    const uint64_t bit = uint64_t{1} << KeySignature(f.key);
+    if (seen & bit) {
       for (size_t j = 0; j < n; ++j) {
         if (small[j] == f.key) {
           *key = f.key;
           return true;
         }
       }
-      small[n++] = f.key;
-      continue;
     }
-    if (!use_scratch) {
-      scratch.assign(small, small + n);
-      use_scratch = true;
-    }
-    scratch.push_back(f.key);
+    seen |= bit;
+    small[n++] = f.key;
+    const element_type t = f.value.type();
+    if ((t == element_type::OBJECT || t == element_type::ARRAY) && recurse(f.key, f.value)) return true;
   }
-  if (!use_scratch) return false;
+  if (!big) return false;
   std::sort(scratch.begin(), scratch.end());
   auto dup = std::adjacent_find(scratch.begin(), scratch.end());
   if (dup == scratch.end()) return false;
@@ -259,14 +309,21 @@ bool HasDuplicateKey(object o, std::vector<std::string_view>& scratch, std::stri
   return true;
 }
 
+bool HasDuplicateKey(object o, std::vector<std::string_view>& scratch, std::string_view* key) {
+  bool recursed;
+  return HasDuplicateKey(o, scratch, key, [](std::string_view, element) { return false; }, &recursed);
+}
+
 // The first object at any depth of `e` (e included) that holds a key twice:
 // true, *where = its path relative to `e` ("" for e itself), *key = the key.
+// One walk over the DOM; the path is built only for the object found.
 bool FindDuplicateKey(element e, std::vector<std::string_view>& scratch, std::string* where,
                       std::string_view* key) {
   if (e.type() == element_type::ARRAY) {
     size_t n = 0;
     for (element c : array(e.get_array().value_unsafe())) {
-      if (FindDuplicateKey(c, scratch, where, key)) {
+      const element_type t = c.type();
+      if ((t == element_type::OBJECT || t == element_type::ARRAY) && FindDuplicateKey(c, scratch, where, key)) {
         where->insert(0, "[" + std::to_string(n) + "]");
         return true;
       }
@@ -276,16 +333,24 @@ bool FindDuplicateKey(element e, std::vector<std::string_view>& scratch, std::st
   }
   if (e.type() != element_type::OBJECT) return false;
   object o = e.get_object().value_unsafe();
-  if (HasDuplicateKey(o, scratch, key)) {
-    where->clear();
+  bool found_in_child = false;
+  auto recurse = [&](std::string_view k, element v) {
+    if (!FindDuplicateKey(v, scratch, where, key)) return false;
+    where->insert(0, "." + std::string(k));
+    found_in_child = true;
+    return true;
+  };
+  bool recursed;
+  if (HasDuplicateKey(o, scratch, key, recurse, &recursed)) {
+    if (!found_in_child) where->clear();
     return true;
   }
+  if (recursed) return false;
+  // An object of more than 16 keys: its children after the sort (which
+  // needed `scratch` to itself).
   for (auto f : o) {
-    if (f.value.type() != element_type::OBJECT && f.value.type() != element_type::ARRAY) continue;
-    if (FindDuplicateKey(f.value, scratch, where, key)) {
-      where->insert(0, "." + std::string(f.key));
-      return true;
-    }
+    const element_type t = f.value.type();
+    if ((t == element_type::OBJECT || t == element_type::ARRAY) && recurse(f.key, f.value)) return true;
   }
   return false;
 }
@@ -372,16 +437,18 @@ bool FailsKeyRules(DocState& st, element el, object obj, std::string_view raw, c
                               "\" appears twice in one JSON object; keys must be unique"});
     failed = true;
   }
-  // Only text with a backslash somewhere can hold an escaped key.
-  if (std::memchr(raw.data(), '\\', raw.size()) != nullptr) {
+  // The full scan (for the path) only when there is an escaped key.
+  if (HasEscapedKey(raw)) {
     SpanScanner scanner(raw);
-    if (scanner.EscapedKeyInValue(&where, &key)) {
-      res.errors.push_back({IdForError(obj), path + where, "escaped-key",
-                            "the key \"" + std::string(key.substr(0, 64)) +
-                                "\" is written with a JSON escape; STIX property names and dictionary keys "
-                                "are plain ASCII and must be written without escapes"});
-      failed = true;
+    if (!scanner.EscapedKeyInValue(&where, &key)) {  // cannot happen; refuse anyway
+      where.clear();
+      key = "?";
     }
+    res.errors.push_back({IdForError(obj), path + where, "escaped-key",
+                          "the key \"" + std::string(key.substr(0, 64)) +
+                              "\" is written with a JSON escape; STIX property names and dictionary keys "
+                              "are plain ASCII and must be written without escapes"});
+    failed = true;
   }
   return failed;
 }

@@ -141,6 +141,13 @@ const std::vector<RuleCase> kRuleCases = {
     {"indicator_pattern_no_comparison",
      Indicator(R"("pattern":"[ipv4-addr:value] FOLLOWEDBY [x:y = 1]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
      "pattern", "$.pattern"},
+    // The pattern module's validator rules (hash formats, repeated qualifiers).
+    {"indicator_pattern_bad_hash",
+     Indicator(R"("pattern":"[file:hashes.'SHA-256' = 'f00']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
+     "pattern", "$.pattern"},
+    {"indicator_pattern_repeated_qualifier",
+     Indicator(R"("pattern":"[file:name = 'a'] WITHIN 5 SECONDS WITHIN 6 SECONDS","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")"),
+     "pattern", "$.pattern"},
     // Other pattern languages are not parsed as STIX.
     {"indicator_snort_pattern_not_parsed",
      Indicator(R"("pattern":"alert tcp any any -> any 80 msg x","pattern_type":"snort","valid_from":"2016-01-01T00:00:00Z")"),
