@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "detect/sightings.h"
 #include "pattern/evaluator.h"
@@ -136,6 +139,79 @@ TEST(EngineTest, CompiledMatcherAgreesWithReferenceEvaluator) {
     RC_ASSERT((hits.size() == 1) == ref->matched);
   });
   EXPECT_TRUE(ok);
+}
+
+// Issue 10 item 8: values from a log are data, never internal notation. The
+// reference evaluator's input once marked references with "__ref__N" strings
+// and resolved every such string, so a DNS name "__ref__x" aborted the scan
+// (std::stoul) and "__ref__0" was rewritten into an id. Each value goes
+// through fallback leaves (!=, NOT, an AND over one property).
+TEST(EngineTest, LogValuesCannotPoseAsReferences) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"neq", "[domain-name:value != 'good.example']"},
+                          {"not", "[domain-name:value NOT = 'good.example']"},
+                          {"same", "[domain-name:value = '__ref__0' AND domain-name:value != 'good.example']"},
+                          {"dst", "[network-traffic:dst_ref.value != '192.0.2.1']"}});
+  ASSERT_EQ(plan->report.compiled, 4u);
+  ASSERT_EQ(plan->report.fallback_leaves, 4u);
+  for (const std::string value : {"__ref__x", "__ref__", "__ref__-1", "__ref__99999999999999999999", "__ref__0",
+                                  "__ref__1", "__ref__7", "__ref__18446744073709551615", "x__ref__0"}) {
+    SCOPED_TRACE(value);
+    telemetry::Event ev;
+    ev.Add(telemetry::kPathDomain, value);
+    std::vector<Hit> hits;
+    std::vector<LeafHit> leaf_hits;
+    EventEvaluator eval(plan);
+    ASSERT_NO_THROW(eval.Evaluate(ev, &hits, &leaf_hits));
+    std::set<std::string> ids;
+    for (const Hit& h : hits) ids.insert(h.indicator_id);
+    std::set<std::string> want = {"neq", "not"};
+    if (value == "__ref__0") want.insert("same");
+    EXPECT_EQ(ids, want);
+    // The rendered event carries the value verbatim.
+    auto j = nlohmann::json::parse(EventToObservedDataJson(ev, m));
+    EXPECT_EQ(j[0]["objects"][1]["value"], value);
+  }
+}
+
+// References still resolve, by position: dst_ref names the address object,
+// whatever the other values in the event look like.
+TEST(EngineTest, ReferencesResolveToTheAddressObject) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  telemetry::Event ev;
+  ev.Add(telemetry::kPathDomain, "__ref__0");
+  ev.Add(m.InternPath("network-traffic:dst_ref.value"), "198.51.100.1");
+  ev.Add(m.InternPath("network-traffic:src_ref.value"), "__ref__1");
+  auto j = nlohmann::json::parse(EventToObservedDataJson(ev, m));
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& o : j[0]["objects"]) by_id[o["id"]] = o;
+  const nlohmann::json* traffic = nullptr;
+  for (const auto& [id, o] : by_id) {
+    if (o["type"] == "network-traffic") traffic = &o;
+  }
+  ASSERT_NE(traffic, nullptr) << j.dump();
+  ASSERT_TRUE(by_id.count((*traffic)["dst_ref"])) << j.dump();
+  EXPECT_EQ(by_id[(*traffic)["dst_ref"]]["value"], "198.51.100.1");
+  EXPECT_EQ(by_id[(*traffic)["dst_ref"]]["type"], "ipv4-addr");
+  ASSERT_TRUE(by_id.count((*traffic)["src_ref"])) << j.dump();
+  EXPECT_EQ(by_id[(*traffic)["src_ref"]]["value"], "__ref__1");
+  bool domain_kept = false;
+  for (const auto& [id, o] : by_id) domain_kept |= o["type"] == "domain-name" && o["value"] == "__ref__0";
+  EXPECT_TRUE(domain_kept) << j.dump();
+}
+
+// Values that are not UTF-8 (Zeek TSV unescapes \xHH) reach the fallback
+// without making the JSON rendering throw.
+TEST(EngineTest, NonUtf8ValuesDoNotThrowInTheFallback) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"neq", "[domain-name:value != 'good.example']"}});
+  telemetry::Event ev;
+  ev.Add(telemetry::kPathDomain, std::string("\xff\xfe.example"));
+  EventEvaluator eval(plan);
+  std::vector<Hit> hits;
+  std::vector<LeafHit> leaf_hits;
+  ASSERT_NO_THROW(eval.Evaluate(ev, &hits, &leaf_hits));
+  EXPECT_EQ(hits.size(), 1u);
 }
 
 }  // namespace
