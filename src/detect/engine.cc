@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <optional>
 
@@ -13,6 +14,12 @@
 namespace rampart::detect {
 
 // ------------------------------------------------------------ EventEvaluator
+
+namespace {
+std::atomic<void (*)(const telemetry::Event&)> g_evaluate_hook{nullptr};
+}  // namespace
+
+void SetEvaluateHookForTest(void (*hook)(const telemetry::Event&)) { g_evaluate_hook.store(hook); }
 
 namespace {
 void CollectTypes(const pattern::ComparisonExpr& e, std::vector<std::string>* out) {
@@ -128,6 +135,9 @@ void EventEvaluator::Evaluate(const telemetry::Event& ev, std::vector<Hit>* hits
       emit(leaf, first);
     }
   }
+  // Between the compiled leaves' hits and the fallback: a throwing hook
+  // leaves partial output behind, as a real failure here would.
+  if (auto hook = g_evaluate_hook.load(std::memory_order_relaxed)) hook(ev);
   if (!p.fallback_patterns.empty()) {
     std::string json;  // built on first need
     for (size_t f = 0; f < p.fallback_patterns.size(); ++f) {
@@ -344,7 +354,16 @@ class MatchProcessor : public telemetry::EventProcessor {
       base_evals_ = eval_->fallback_evaluations();
     }
     leaf_buf_.clear();
-    eval_->Evaluate(ev, &out_->hits, &leaf_buf_);
+    const size_t hits_before = out_->hits.size();
+    try {
+      eval_->Evaluate(ev, &out_->hits, &leaf_buf_);
+    } catch (...) {
+      // The scan counts the event as failed; keep none of its hits, so a
+      // failed event reports nothing rather than part of its matches.
+      out_->hits.resize(hits_before);
+      leaf_buf_.clear();
+      throw;
+    }
     if (!leaf_buf_.empty()) out_->leaf_hits.push_back(std::move(leaf_buf_));
     leaf_buf_ = {};
   }

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 
 #include "detect/sightings.h"
 #include "pattern/evaluator.h"
@@ -31,15 +32,20 @@ std::shared_ptr<const MatchPlan> Compile(const telemetry::FieldMapping& m,
   return *plan;
 }
 
+// Writes one ECS DNS event per name (name(i), i < n) to a fresh temp file.
+template <typename F>
+std::filesystem::path WriteDnsLog(const std::string& tag, int n, F name) {
+  auto path = std::filesystem::temp_directory_path() / ("rampart_" + tag + "_" + std::to_string(getpid()) + ".ndjson");
+  std::ofstream o(path);
+  for (int i = 0; i < n; ++i) o << R"({"dns":{"question":{"name":")" << name(i) << R"("}}})" << "\n";
+  return path;
+}
+
 TEST(EngineTest, PlanSwapTakesEffectWithoutStoppingTheScan) {
   telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
   auto a = Compile(m, {{"A", "[domain-name:value = 'x.example']"}});
   auto b = Compile(m, {{"B", "[domain-name:value = 'x.example']"}});
-  auto path = std::filesystem::temp_directory_path() / ("rampart_swap_" + std::to_string(getpid()) + ".ndjson");
-  {
-    std::ofstream o(path);
-    for (int i = 0; i < 20000; ++i) o << R"({"dns":{"question":{"name":"x.example"}}})" << "\n";
-  }
+  auto path = WriteDnsLog("swap", 20000, [](int) { return "x.example"; });
   PlanHolder holder(a);
   telemetry::ScanOptions opt;
   opt.threads = 2;
@@ -212,6 +218,45 @@ TEST(EngineTest, NonUtf8ValuesDoNotThrowInTheFallback) {
   std::vector<LeafHit> leaf_hits;
   ASSERT_NO_THROW(eval.Evaluate(ev, &hits, &leaf_hits));
   EXPECT_EQ(hits.size(), 1u);
+}
+
+// A throwing evaluation step fails its event, not the scan: the other
+// events' hits all arrive, the failed event reports none (not even the
+// compiled hits made before the throw), and the counters say what happened.
+void ThrowOnBoom(const telemetry::Event& ev) {
+  for (const telemetry::Observable& o : ev.observables) {
+    if (ev.value(o) == "boom.example") throw std::runtime_error("injected failure");
+    if (ev.value(o) == "int.example") throw 42;  // not even a std::exception
+  }
+}
+
+TEST(EngineTest, AThrowingEventIsContainedAndCounted) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"any", "[domain-name:value LIKE '%.example']"},
+                          {"neq", "[domain-name:value != 'good.example']"}});
+  const uint64_t booms = 2 * 30;
+  auto path = WriteDnsLog("contain", 3000, [](int i) {
+    return i % 100 == 7 ? "boom.example" : i % 100 == 8 ? "int.example" : "x.example";
+  });
+  SetEvaluateHookForTest(&ThrowOnBoom);
+  PlanHolder holder(plan);
+  telemetry::ScanOptions opt;
+  opt.threads = 2;
+  opt.chunk_bytes = 4 * 1024;
+  std::vector<std::string> values;
+  telemetry::ScanCounters c;
+  RunStats stats;
+  Status st = RunMatch({path.string()}, holder, m, opt, [&](const Hit& h) { values.push_back(h.value); }, &c, &stats);
+  SetEvaluateHookForTest(nullptr);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.events.load(), 3000u);
+  EXPECT_EQ(c.events_failed.load(), booms);
+  EXPECT_EQ(c.chunks_failed.load(), 0u);
+  EXPECT_NE(c.first_failure().find("injected failure"), std::string::npos) << c.first_failure();
+  EXPECT_EQ(values.size(), 2 * (3000 - booms));  // "any" and "neq" for every other event
+  EXPECT_EQ(std::count(values.begin(), values.end(), "boom.example"), 0);
+  EXPECT_EQ(std::count(values.begin(), values.end(), "int.example"), 0);
 }
 
 }  // namespace
