@@ -46,7 +46,7 @@ std::string LastLine(const std::string& s) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(Binary())) GTEST_SKIP() << "binary not built: " << Binary();
+    if (!fs::exists(Binary())) RAMPART_SKIP_OR_FAIL_IN_CI("binary not built: " << Binary());
     dir_ = fs::temp_directory_path() / ("rampart-cli-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
