@@ -14,6 +14,12 @@ PACKAGES=(
   libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   postgresql curl python3
 )
+# Programs the test suite runs (keep in step with the tests; everything else
+# a test needs is made in-process, e.g. gzip/zstd fixtures in scan_test.cc):
+#   /bin/sh (dash, essential)   testing::RunShell, std::system
+#   python3                     tests/CMakeLists.txt include_rules, audit_cli_test (the documented verifier)
+#   sqlite3                     audit_cli_test, audit_tamper_test (tampering with the store)
+#   postgresql, runuser         tools/pg_cluster.sh (runuser: util-linux, essential)
 # Extra tools for `--with-bench`: load generators and the grep peers.
 BENCH_PACKAGES=(wrk nghttp2-client ripgrep time)
 

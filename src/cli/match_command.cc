@@ -7,8 +7,12 @@
 // Output: with --json one JSON object per hit on stdout (source, line,
 // offset, time, indicator, path, value), else one text line per hit. On a
 // terminal (stderr is a tty) a progress line (bytes, events/s, hits). At the
-// end a summary on stderr: events, malformed lines skipped, hits per
-// indicator, and every indicator left out because its pattern is invalid.
+// end a summary on stderr: events, malformed lines skipped, events failed,
+// hits per indicator, and every indicator left out because its pattern is
+// invalid; with --json the summary is one JSON object {"summary":{"events",
+// "malformed","events_failed","chunks_failed","bytes","seconds","hits"[,
+// "first_failure"]}}. An event whose evaluation failed (see detect/engine.h)
+// is skipped, counted and reported (even with --quiet), never fatal.
 // Sightings (one STIX sighting per indicator hit: count, first_seen,
 // last_seen, where_sighted_refs = --identity, marked --tlp, default AMBER)
 // go to --sightings FILE and/or are POSTed to the TAXII collection --post.
@@ -237,10 +241,35 @@ int RunMatchCommand(const MatchArgs& a) {
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 70, "");
   double scan_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_t0).count();
-  if (!a.quiet) {
-    std::fprintf(stderr, "match: %llu events, %llu malformed lines skipped, %s in %.2f s (%.1f MB/s), %llu hits\n",
+  const uint64_t events_failed = counters.events_failed.load(), chunks_failed = counters.chunks_failed.load();
+  const bool failures = events_failed != 0 || chunks_failed != 0;
+  // Events that could not be evaluated are a blind spot: reported even with
+  // --quiet, on stderr, as JSON with --json.
+  if (a.json && (!a.quiet || failures)) {
+    nlohmann::json summary{{"events", counters.events.load()},
+                           {"malformed", counters.malformed.load()},
+                           {"events_failed", events_failed},
+                           {"chunks_failed", chunks_failed},
+                           {"bytes", counters.bytes.load()},
+                           {"seconds", scan_s},
+                           {"hits", stats.hits}};
+    if (failures) summary["first_failure"] = counters.first_failure();
+    std::string text =
+        nlohmann::json{{"summary", summary}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fprintf(stderr, "%s\n", text.c_str());
+  } else if (failures) {
+    std::fprintf(stderr,
+                 "match: WARNING: %llu events could not be evaluated and %llu chunks' results were lost; they were "
+                 "skipped (first: %s)\n",
+                 (unsigned long long)events_failed, (unsigned long long)chunks_failed,
+                 counters.first_failure().c_str());
+  }
+  if (!a.quiet && !a.json) {
+    std::fprintf(stderr,
+                 "match: %llu events, %llu malformed lines skipped, %llu events failed, %s in %.2f s (%.1f MB/s), "
+                 "%llu hits\n",
                  (unsigned long long)counters.events.load(), (unsigned long long)counters.malformed.load(),
-                 HumanBytes(counters.bytes.load()).c_str(), scan_s,
+                 (unsigned long long)events_failed, HumanBytes(counters.bytes.load()).c_str(), scan_s,
                  scan_s > 0 ? counters.bytes.load() / scan_s / 1e6 : 0.0, (unsigned long long)stats.hits);
     // Hits per indicator, most hits first; long lists are cut at 50 lines.
     std::vector<std::pair<uint64_t, std::string>> by_count;

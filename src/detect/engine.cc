@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
+#include <optional>
 
 #include "pattern/evaluator.h"
 #include "telemetry/normalize.h"
@@ -12,6 +14,12 @@
 namespace rampart::detect {
 
 // ------------------------------------------------------------ EventEvaluator
+
+namespace {
+std::atomic<void (*)(const telemetry::Event&)> g_evaluate_hook{nullptr};
+}  // namespace
+
+void SetEvaluateHookForTest(void (*hook)(const telemetry::Event&)) { g_evaluate_hook.store(hook); }
 
 namespace {
 void CollectTypes(const pattern::ComparisonExpr& e, std::vector<std::string>* out) {
@@ -127,6 +135,9 @@ void EventEvaluator::Evaluate(const telemetry::Event& ev, std::vector<Hit>* hits
       emit(leaf, first);
     }
   }
+  // Between the compiled leaves' hits and the fallback: a throwing hook
+  // leaves partial output behind, as a real failure here would.
+  if (auto hook = g_evaluate_hook.load(std::memory_order_relaxed)) hook(ev);
   if (!p.fallback_patterns.empty()) {
     std::string json;  // built on first need
     for (size_t f = 0; f < p.fallback_patterns.size(); ++f) {
@@ -343,7 +354,16 @@ class MatchProcessor : public telemetry::EventProcessor {
       base_evals_ = eval_->fallback_evaluations();
     }
     leaf_buf_.clear();
-    eval_->Evaluate(ev, &out_->hits, &leaf_buf_);
+    const size_t hits_before = out_->hits.size();
+    try {
+      eval_->Evaluate(ev, &out_->hits, &leaf_buf_);
+    } catch (...) {
+      // The scan counts the event as failed; keep none of its hits, so a
+      // failed event reports nothing rather than part of its matches.
+      out_->hits.resize(hits_before);
+      leaf_buf_.clear();
+      throw;
+    }
     if (!leaf_buf_.empty()) out_->leaf_hits.push_back(std::move(leaf_buf_));
     leaf_buf_ = {};
   }
@@ -403,6 +423,13 @@ std::string EventToObservedDataJson(const telemetry::Event& ev, const telemetry:
   // type -> objects of that type; an observable goes into the first object
   // of its type that does not have that property yet.
   std::vector<std::pair<std::string, json>> objects;
+  // A reference property: objects[object][ptr] holds objects[target]'s id.
+  struct Ref {
+    size_t object;
+    json::json_pointer ptr;
+    size_t target;
+  };
+  std::vector<Ref> refs;
   auto sco_for_ip = [&](const std::string& value) {
     std::string type = value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
     for (size_t i = 0; i < objects.size(); ++i) {
@@ -432,48 +459,40 @@ std::string EventToObservedDataJson(const telemetry::Event& ev, const telemetry:
       } catch (...) {
       }
     }
-    // "x_ref.value": a reference to an address SCO.
+    // "x_ref.value": a reference to an address SCO. The reference is a null
+    // placeholder here and recorded in `refs` by position; it gets the target's
+    // id once ids exist. Nothing in the log's values can pose as a reference.
+    std::optional<size_t> ref_target;
     if (keys.size() == 2 && keys[0].ends_with("_ref") && keys[1] == "value") {
-      size_t target = sco_for_ip(value);
-      leaf = "__ref__" + std::to_string(target);
+      ref_target = sco_for_ip(value);
+      leaf = nullptr;
       keys.pop_back();
     }
     json::json_pointer ptr;
     for (const auto& k : keys) ptr /= k;
-    bool placed = false;
-    for (auto& [t, obj] : objects) {
-      if (t == type && !obj.contains(ptr)) {
-        obj[ptr] = leaf;
-        placed = true;
+    size_t placed = objects.size();
+    for (size_t i = 0; i < objects.size(); ++i) {
+      if (objects[i].first == type && !objects[i].second.contains(ptr)) {
+        placed = i;
         break;
       }
     }
-    if (!placed) {
-      json obj{{"type", type}};
-      obj[ptr] = leaf;
-      objects.push_back({type, std::move(obj)});
-    }
+    if (placed == objects.size()) objects.push_back({type, json{{"type", type}}});
+    objects[placed].second[ptr] = std::move(leaf);
+    if (ref_target) refs.push_back({placed, ptr, *ref_target});
   }
   std::string ts = ev.has_time ? FormatTimestampMicros(ev.time_micros) : "1970-01-01T00:00:00.000000Z";
   json bundle{{"type", "bundle"}, {"id", "bundle--00000000-0000-4000-8000-000000000000"}};
   json objs = json::array();
-  json refs = json::array();
+  json object_refs = json::array();
   for (size_t i = 0; i < objects.size(); ++i) {
     char id[80];
     std::snprintf(id, sizeof id, "%s--00000000-0000-4000-8000-%012zu", objects[i].first.c_str(), i);
     objects[i].second["id"] = id;
-    refs.push_back(id);
+    object_refs.push_back(id);
   }
-  // Resolve "__ref__N" placeholders to ids.
-  for (auto& [t, obj] : objects) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (it->is_string()) {
-        std::string s = *it;
-        if (s.rfind("__ref__", 0) == 0) *it = objects[std::stoul(s.substr(7))].second["id"];
-      }
-    }
-    objs.push_back(obj);
-  }
+  for (const Ref& r : refs) objects[r.object].second[r.ptr] = objects[r.target].second["id"];
+  for (auto& [t, obj] : objects) objs.push_back(std::move(obj));
   json od{{"type", "observed-data"},
           {"spec_version", "2.1"},
           {"id", "observed-data--00000000-0000-4000-8000-000000000000"},
@@ -482,10 +501,13 @@ std::string EventToObservedDataJson(const telemetry::Event& ev, const telemetry:
           {"first_observed", ts},
           {"last_observed", ts},
           {"number_observed", 1},
-          {"object_refs", refs}};
+          {"object_refs", object_refs}};
   objs.insert(objs.begin(), od);
   bundle["objects"] = objs;
-  return json::array({bundle}).dump();
+  // Log values need not be UTF-8 (Zeek TSV unescapes \xHH): such bytes become
+  // U+FFFD instead of making dump() throw. A STIX literal is UTF-8, so a value
+  // that was not cannot have equalled one anyway.
+  return json::array({bundle}).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace rampart::detect

@@ -17,6 +17,13 @@
 //
 // Thread-safety: EventEvaluator and Correlator are single-threaded objects.
 // RunMatch calls on_hit on the calling thread, in input order.
+//
+// Failures: an exception while evaluating one event (Evaluate) fails that
+// event only: RunMatch reports none of its hits and counts it in
+// ScanCounters::events_failed (telemetry/scan.h); one in the correlator or in
+// on_hit fails that chunk's remaining output (chunks_failed). Neither stops
+// the scan. No log content steers internal bookkeeping: EventToObservedDataJson
+// resolves references out of band, so no value can pose as one.
 #ifndef RAMPART_DETECT_ENGINE_H_
 #define RAMPART_DETECT_ENGINE_H_
 
@@ -115,6 +122,12 @@ struct RunStats {
 Status RunMatch(const std::vector<std::string>& inputs, PlanHolder& holder, const telemetry::FieldMapping& mapping,
                 const telemetry::ScanOptions& options, const std::function<void(const Hit&)>& on_hit,
                 telemetry::ScanCounters* counters, RunStats* stats, const std::function<void()>& progress = {});
+
+// Test hook: when set, every EventEvaluator::Evaluate calls `hook` with the
+// event after the compiled leaves have reported their hits and before the
+// fallback leaves run; a hook that throws stands in for any failure while
+// evaluating one event. nullptr clears it. Set it only while no scan runs.
+void SetEvaluateHookForTest(void (*hook)(const telemetry::Event&));
 
 // The event as a STIX 2.1 bundle with one observed-data (first/last_observed
 // = the event time, number_observed 1) and one SCO per observable object,

@@ -5,6 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
 
 #include "detect/sightings.h"
 #include "pattern/evaluator.h"
@@ -28,15 +32,20 @@ std::shared_ptr<const MatchPlan> Compile(const telemetry::FieldMapping& m,
   return *plan;
 }
 
+// Writes one ECS DNS event per name (name(i), i < n) to a fresh temp file.
+template <typename F>
+std::filesystem::path WriteDnsLog(const std::string& tag, int n, F name) {
+  auto path = std::filesystem::temp_directory_path() / ("rampart_" + tag + "_" + std::to_string(getpid()) + ".ndjson");
+  std::ofstream o(path);
+  for (int i = 0; i < n; ++i) o << R"({"dns":{"question":{"name":")" << name(i) << R"("}}})" << "\n";
+  return path;
+}
+
 TEST(EngineTest, PlanSwapTakesEffectWithoutStoppingTheScan) {
   telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
   auto a = Compile(m, {{"A", "[domain-name:value = 'x.example']"}});
   auto b = Compile(m, {{"B", "[domain-name:value = 'x.example']"}});
-  auto path = std::filesystem::temp_directory_path() / ("rampart_swap_" + std::to_string(getpid()) + ".ndjson");
-  {
-    std::ofstream o(path);
-    for (int i = 0; i < 20000; ++i) o << R"({"dns":{"question":{"name":"x.example"}}})" << "\n";
-  }
+  auto path = WriteDnsLog("swap", 20000, [](int) { return "x.example"; });
   PlanHolder holder(a);
   telemetry::ScanOptions opt;
   opt.threads = 2;
@@ -136,6 +145,118 @@ TEST(EngineTest, CompiledMatcherAgreesWithReferenceEvaluator) {
     RC_ASSERT((hits.size() == 1) == ref->matched);
   });
   EXPECT_TRUE(ok);
+}
+
+// Issue 10 item 8: values from a log are data, never internal notation. The
+// reference evaluator's input once marked references with "__ref__N" strings
+// and resolved every such string, so a DNS name "__ref__x" aborted the scan
+// (std::stoul) and "__ref__0" was rewritten into an id. Each value goes
+// through fallback leaves (!=, NOT, an AND over one property).
+TEST(EngineTest, LogValuesCannotPoseAsReferences) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"neq", "[domain-name:value != 'good.example']"},
+                          {"not", "[domain-name:value NOT = 'good.example']"},
+                          {"same", "[domain-name:value = '__ref__0' AND domain-name:value != 'good.example']"},
+                          {"dst", "[network-traffic:dst_ref.value != '192.0.2.1']"}});
+  ASSERT_EQ(plan->report.compiled, 4u);
+  ASSERT_EQ(plan->report.fallback_leaves, 4u);
+  for (const std::string value : {"__ref__x", "__ref__", "__ref__-1", "__ref__99999999999999999999", "__ref__0",
+                                  "__ref__1", "__ref__7", "__ref__18446744073709551615", "x__ref__0"}) {
+    SCOPED_TRACE(value);
+    telemetry::Event ev;
+    ev.Add(telemetry::kPathDomain, value);
+    std::vector<Hit> hits;
+    std::vector<LeafHit> leaf_hits;
+    EventEvaluator eval(plan);
+    ASSERT_NO_THROW(eval.Evaluate(ev, &hits, &leaf_hits));
+    std::set<std::string> ids;
+    for (const Hit& h : hits) ids.insert(h.indicator_id);
+    std::set<std::string> want = {"neq", "not"};
+    if (value == "__ref__0") want.insert("same");
+    EXPECT_EQ(ids, want);
+    // The rendered event carries the value verbatim.
+    auto j = nlohmann::json::parse(EventToObservedDataJson(ev, m));
+    EXPECT_EQ(j[0]["objects"][1]["value"], value);
+  }
+}
+
+// References still resolve, by position: dst_ref names the address object,
+// whatever the other values in the event look like.
+TEST(EngineTest, ReferencesResolveToTheAddressObject) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  telemetry::Event ev;
+  ev.Add(telemetry::kPathDomain, "__ref__0");
+  ev.Add(m.InternPath("network-traffic:dst_ref.value"), "198.51.100.1");
+  ev.Add(m.InternPath("network-traffic:src_ref.value"), "__ref__1");
+  auto j = nlohmann::json::parse(EventToObservedDataJson(ev, m));
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& o : j[0]["objects"]) by_id[o["id"]] = o;
+  const nlohmann::json* traffic = nullptr;
+  for (const auto& [id, o] : by_id) {
+    if (o["type"] == "network-traffic") traffic = &o;
+  }
+  ASSERT_NE(traffic, nullptr) << j.dump();
+  ASSERT_TRUE(by_id.count((*traffic)["dst_ref"])) << j.dump();
+  EXPECT_EQ(by_id[(*traffic)["dst_ref"]]["value"], "198.51.100.1");
+  EXPECT_EQ(by_id[(*traffic)["dst_ref"]]["type"], "ipv4-addr");
+  ASSERT_TRUE(by_id.count((*traffic)["src_ref"])) << j.dump();
+  EXPECT_EQ(by_id[(*traffic)["src_ref"]]["value"], "__ref__1");
+  bool domain_kept = false;
+  for (const auto& [id, o] : by_id) domain_kept |= o["type"] == "domain-name" && o["value"] == "__ref__0";
+  EXPECT_TRUE(domain_kept) << j.dump();
+}
+
+// Values that are not UTF-8 (Zeek TSV unescapes \xHH) reach the fallback
+// without making the JSON rendering throw.
+TEST(EngineTest, NonUtf8ValuesDoNotThrowInTheFallback) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"neq", "[domain-name:value != 'good.example']"}});
+  telemetry::Event ev;
+  ev.Add(telemetry::kPathDomain, std::string("\xff\xfe.example"));
+  EventEvaluator eval(plan);
+  std::vector<Hit> hits;
+  std::vector<LeafHit> leaf_hits;
+  ASSERT_NO_THROW(eval.Evaluate(ev, &hits, &leaf_hits));
+  EXPECT_EQ(hits.size(), 1u);
+}
+
+// A throwing evaluation step fails its event, not the scan: the other
+// events' hits all arrive, the failed event reports none (not even the
+// compiled hits made before the throw), and the counters say what happened.
+void ThrowOnBoom(const telemetry::Event& ev) {
+  for (const telemetry::Observable& o : ev.observables) {
+    if (ev.value(o) == "boom.example") throw std::runtime_error("injected failure");
+    if (ev.value(o) == "int.example") throw 42;  // not even a std::exception
+  }
+}
+
+TEST(EngineTest, AThrowingEventIsContainedAndCounted) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"any", "[domain-name:value LIKE '%.example']"},
+                          {"neq", "[domain-name:value != 'good.example']"}});
+  const uint64_t booms = 2 * 30;
+  auto path = WriteDnsLog("contain", 3000, [](int i) {
+    return i % 100 == 7 ? "boom.example" : i % 100 == 8 ? "int.example" : "x.example";
+  });
+  SetEvaluateHookForTest(&ThrowOnBoom);
+  PlanHolder holder(plan);
+  telemetry::ScanOptions opt;
+  opt.threads = 2;
+  opt.chunk_bytes = 4 * 1024;
+  std::vector<std::string> values;
+  telemetry::ScanCounters c;
+  RunStats stats;
+  Status st = RunMatch({path.string()}, holder, m, opt, [&](const Hit& h) { values.push_back(h.value); }, &c, &stats);
+  SetEvaluateHookForTest(nullptr);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.events.load(), 3000u);
+  EXPECT_EQ(c.events_failed.load(), booms);
+  EXPECT_EQ(c.chunks_failed.load(), 0u);
+  EXPECT_NE(c.first_failure().find("injected failure"), std::string::npos) << c.first_failure();
+  EXPECT_EQ(values.size(), 2 * (3000 - booms));  // "any" and "neq" for every other event
+  EXPECT_EQ(std::count(values.begin(), values.end(), "boom.example"), 0);
+  EXPECT_EQ(std::count(values.begin(), values.end(), "int.example"), 0);
 }
 
 }  // namespace

@@ -175,8 +175,17 @@ Status ZeekHeader::Apply(std::string_view line, const FieldMapping& mapping) {
   };
   if (line.starts_with("#separator ")) {
     std::string_view v = line.substr(11);
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
     if (v.size() == 4 && v[0] == '\\' && v[1] == 'x') {
-      separator = static_cast<char>(std::stoi(std::string(v.substr(2)), nullptr, 16));
+      // Log content: two hex digits or a Status, never an exception.
+      int hi = hex(v[2]), lo = hex(v[3]);
+      if (hi < 0 || lo < 0) return Status::InvalidArgument("bad #separator line");
+      separator = static_cast<char>(hi * 16 + lo);
     } else if (v.size() == 1) {
       separator = v[0];
     } else {

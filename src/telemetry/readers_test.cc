@@ -117,6 +117,25 @@ TEST(ZeekTsvTest, HeaderAndSets) {
   EXPECT_FALSE(ParseZeekTsvLine(h, "1\t2\t3\t4\t5\t6", &e));        // too many
 }
 
+// Header lines are log content: a bad "#separator" is an InvalidArgument
+// (the header stays as it was), never an exception out of the reader thread.
+TEST(ZeekTsvTest, HostileSeparatorLinesAreRejectedNotThrown) {
+  FieldMapping m = DefaultFieldMapping();
+  for (const char* line : {"#separator \\xzz", "#separator \\x-1", "#separator \\x 1", "#separator \\x1z",
+                           "#separator \\x", "#separator ", "#separator ab"}) {
+    ZeekHeader h;
+    Status st;
+    ASSERT_NO_THROW(st = h.Apply(line, m)) << line;
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << line;
+    EXPECT_EQ(h.separator, '\t') << line;
+  }
+  ZeekHeader h;
+  ASSERT_TRUE(h.Apply("#separator \\x2C", m).ok());
+  EXPECT_EQ(h.separator, ',');
+  ASSERT_TRUE(h.Apply("#separator \\x7c", m).ok());
+  EXPECT_EQ(h.separator, '|');
+}
+
 TEST(FieldMappingTest, RulesFromText) {
   FieldMapping m = DefaultFieldMapping();
   ASSERT_TRUE(m.AddRulesFromText("# custom\nmy.client  ip\nmy.host domain domain-name:value\n").ok());

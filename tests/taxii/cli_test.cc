@@ -46,7 +46,7 @@ std::string LastLine(const std::string& s) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(Binary())) GTEST_SKIP() << "binary not built: " << Binary();
+    if (!fs::exists(Binary())) RAMPART_SKIP_OR_FAIL_IN_CI("binary not built: " << Binary());
     dir_ = fs::temp_directory_path() / ("rampart-cli-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -149,6 +149,43 @@ TEST_F(CliTest, BadConfigIsAUsageError) {
   auto [rc, out] = RunCommand(Binary() + " serve --data " + (dir_ / "d").string() + " --config " + cfg + " 2>&1");
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("line 1"), std::string::npos) << out;
+}
+
+// Issue 10 item 8 end to end: log values that once posed as the reference
+// evaluator's "__ref__N" placeholders (a DNS name "__ref__x" aborted the
+// whole `rampart match` run) are plain data; the --json summary on stderr
+// reports events_failed.
+TEST_F(CliTest, MatchSurvivesValuesThatLookLikeInternalNotation) {
+  std::string ind = (dir_ / "ind.json").string(), log = (dir_ / "dns.ndjson").string();
+  std::ofstream(ind) << R"({"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[)"
+                        R"({"type":"indicator","spec_version":"2.1",)"
+                        R"("id":"indicator--00000000-0000-4000-8000-00000000000a",)"
+                        R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+                        R"("pattern":"[domain-name:value != 'good.example']","pattern_type":"stix",)"
+                        R"("valid_from":"2020-01-01T00:00:00Z"}]})";
+  {
+    std::ofstream o(log);
+    for (const char* name : {"__ref__x", "__ref__99999999999999999999", "__ref__0", "__ref__", "good.example",
+                             "__ref__7", "x.example"}) {
+      o << R"({"dns":{"question":{"name":")" << name << R"("}}})" << "\n";
+    }
+  }
+  std::string err = (dir_ / "match.err").string();
+  auto [rc, out] = RunCommand(Binary() + " match --json --threads 2 --indicators " + ind + " " + log + " 2>" + err);
+  std::ifstream ein(err);
+  std::string errs((std::istreambuf_iterator<char>(ein)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(rc, 0) << out << errs;  // hits found; a crash would be -1
+  size_t hits = 0;
+  for (size_t p = 0; (p = out.find("indicator--00000000-0000-4000-8000-00000000000a", p)) != std::string::npos; ++p) {
+    ++hits;
+  }
+  EXPECT_EQ(hits, 6u) << out;
+  auto summary = nlohmann::json::parse(LastLine(errs), nullptr, false);
+  ASSERT_TRUE(summary.contains("summary")) << errs;
+  EXPECT_EQ(summary["summary"].value("events", -1), 7);
+  EXPECT_EQ(summary["summary"].value("events_failed", -1), 0);
+  EXPECT_EQ(summary["summary"].value("chunks_failed", -1), 0);
+  EXPECT_EQ(summary["summary"].value("hits", -1), 6);
 }
 
 }  // namespace

@@ -33,16 +33,26 @@ ShellResult RunShell(const std::string& cmd);
 
 }  // namespace rampart::testing
 
+// Skips the test locally and fails it under CI=true, for a prerequisite that
+// a CI run always has (a built binary, shared data, a database): CI can never
+// pass vacuously. Never use it (or GTEST_SKIP) for a product failure: a
+// command that should work and does not is a test failure everywhere.
+// `message` is streamed (`"x: " << path` works).
+#define RAMPART_SKIP_OR_FAIL_IN_CI(message)                                          \
+  do {                                                                               \
+    if (::rampart::testing::InCi()) {                                                \
+      FAIL() << message << " (CI=true: this never skips)";                           \
+    } else {                                                                         \
+      GTEST_SKIP() << message;                                                       \
+    }                                                                                \
+  } while (0)
+
 // Resolves `rel` under shared/data into `var` (a std::filesystem::path), or
 // skips the test (locally) / fails it (CI=true) when missing.
 #define RAMPART_REQUIRE_SHARED_DATA(var, rel)                                        \
   std::filesystem::path var = ::rampart::testing::SharedDataRoot() / (rel);          \
   if (!std::filesystem::exists(var)) {                                               \
-    if (::rampart::testing::InCi()) {                                                \
-      FAIL() << "shared test data missing (CI=true): " << var;                       \
-    } else {                                                                         \
-      GTEST_SKIP() << "shared test data missing: " << var;                           \
-    }                                                                                \
+    RAMPART_SKIP_OR_FAIL_IN_CI("shared test data missing: " << var);                 \
   }
 
 #endif  // RAMPART_TESTS_TESTING_TEST_DATA_H_
