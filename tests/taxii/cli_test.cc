@@ -108,6 +108,16 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
           "127.0.0.1:0", static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Whatever assertion fails from here on, the server does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    bool reaped = false;
+    ~Reaper() {
+      if (reaped) return;
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reaper{pid};
   // Waits for the server's URL line; the deadline only catches a hang.
   std::string url;
   WaitFor([&] {
@@ -117,11 +127,7 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
     if (std::regex_search(text, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)/taxii2/"))) url = m[1];
     return !url.empty();
   });
-  if (url.empty()) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    FAIL() << "server did not print its URL";
-  }
+  ASSERT_FALSE(url.empty()) << "server did not print its URL";
   HttpResult d = Fetch("GET", url + "/taxii2/", TaxiiHeaders(token));
   EXPECT_EQ(d.status, 200) << d.body;
   auto j = nlohmann::json::parse(d.body, nullptr, false);
@@ -159,11 +165,8 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
 
   kill(pid, SIGTERM);
   int st = 0;
-  if (!WaitFor([&] { return waitpid(pid, &st, WNOHANG) == pid; })) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    FAIL() << "server did not exit on SIGTERM";
-  }
+  ASSERT_TRUE(WaitFor([&] { return waitpid(pid, &st, WNOHANG) == pid; })) << "server did not exit on SIGTERM";
+  reaper.reaped = true;
   ASSERT_TRUE(WIFEXITED(st)) << "server did not exit normally on SIGTERM: status " << st;
   EXPECT_EQ(WEXITSTATUS(st), 0);
   std::ifstream log(dir_ / "access.log");
