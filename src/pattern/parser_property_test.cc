@@ -4,7 +4,6 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -154,7 +153,9 @@ RC_GTEST_PROP(ParserPropertyTest, PrintedAstReparsesToEqualAst, ()) {
 }
 
 // Robustness: random bytes, random token soup and every truncation of valid
-// patterns return (OK or an error) quickly, never crash.
+// patterns return (OK or an error), never crash. No wall-clock bound: speed
+// is measured by benchmarks, and a parser that hangs is caught by the test
+// timeout (CTest), not by a threshold that a loaded machine can cross.
 TEST(ParserFuzzTest, RandomAndTruncatedInputNeverCrash) {
   const std::vector<std::string> seeds = {
       "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:size > 10] FOLLOWEDBY ([a:b IN (1, 2.5, 'x')] OR [c:d LIKE 'a%']) "
@@ -167,7 +168,6 @@ TEST(ParserFuzzTest, RandomAndTruncatedInputNeverCrash) {
                                            "=", "IN", "LIKE", "1", "-2.5", "t'2016-01-01T00:00:00Z'", "WITHIN",
                                            "SECONDS", "REPEATS", "TIMES", "START", "STOP", "*", ",", "b'AQ=='",
                                            "/*", "*/", "//", "\\", "'"};
-  auto start = std::chrono::steady_clock::now();
   size_t ok = 0, errors = 0;
   for (const std::string& s : seeds) {
     ASSERT_TRUE(ParsePattern(s).ok()) << s;
@@ -198,8 +198,6 @@ TEST(ParserFuzzTest, RandomAndTruncatedInputNeverCrash) {
       EXPECT_FALSE(p.status().message().empty());
     }
   }
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(secs, 20.0);
   EXPECT_GT(errors, 0u);
   EXPECT_GT(ok, 3u);
 }

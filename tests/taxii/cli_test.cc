@@ -43,6 +43,19 @@ std::string LastLine(const std::string& s) {
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
+// Polls `done` until it holds or a deadline passes; returns whether it held.
+// The deadline is generous: it only turns a real hang into a failure, it is
+// not a performance bound.
+template <typename F>
+bool WaitFor(F done, std::chrono::seconds deadline = std::chrono::seconds(60)) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -95,14 +108,25 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
           "127.0.0.1:0", static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Whatever assertion fails from here on, the server does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    bool reaped = false;
+    ~Reaper() {
+      if (reaped) return;
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reaper{pid};
+  // Waits for the server's URL line; the deadline only catches a hang.
   std::string url;
-  for (int i = 0; i < 100 && url.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitFor([&] {
     std::ifstream in(out_file);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::smatch m;
     if (std::regex_search(text, m, std::regex("(http://127\\.0\\.0\\.1:[0-9]+)/taxii2/"))) url = m[1];
-  }
+    return !url.empty();
+  });
   ASSERT_FALSE(url.empty()) << "server did not print its URL";
   HttpResult d = Fetch("GET", url + "/taxii2/", TaxiiHeaders(token));
   EXPECT_EQ(d.status, 200) << d.body;
@@ -115,11 +139,25 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
   EXPECT_EQ(nlohmann::json::parse(root.body).value("title", ""), "Feeds root");
   HttpResult colls = Fetch("GET", url + "/feeds/collections/", TaxiiHeaders(token));
   EXPECT_NE(colls.body.find(id), std::string::npos) << colls.body;
-  // A collection created while the server runs shows up.
+  // Collections created while the server runs show up: one with a grant for
+  // a new token (waited for: the server re-reads collections and grants
+  // after its cache lifetimes), one without a grant for `token` (404, and
+  // meaningfully so only once the server has seen the later one).
   auto [rc6, id2] = RunCommand(bin + " collection create --data " + data + " --title Later --api-root feeds");
   ASSERT_EQ(rc6, 0);
   id2 = LastLine(id2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  auto [rc7, id3] = RunCommand(bin + " collection create --data " + data + " --title Later2 --api-root feeds");
+  ASSERT_EQ(rc7, 0);
+  id3 = LastLine(id3);
+  auto [rc8, tok3] = RunCommand(bin + " token create --data " + data + " --name t3 --role contributor --collection " +
+                                id3 + " --read 2>/dev/null");
+  ASSERT_EQ(rc8, 0) << tok3;
+  const std::string token3 = LastLine(tok3);
+  HttpResult c3later;
+  EXPECT_TRUE(WaitFor([&] {
+    c3later = Fetch("GET", url + "/feeds/collections/" + id3 + "/", TaxiiHeaders(token3));
+    return c3later.status == 200;
+  })) << "a collection created while serving never showed up: " << c3later.status << " " << c3later.body;
   HttpResult c2 = Fetch("GET", url + "/feeds/collections/" + id2 + "/", TaxiiHeaders(token));
   EXPECT_EQ(c2.status, 404) << "no grant on the new collection: unlisted";
   HttpResult c3 = Fetch("GET", url + "/feeds/collections/" + id + "/objects/", TaxiiHeaders(token));
@@ -127,11 +165,9 @@ TEST_F(CliTest, CollectionsTokenServeWithConfigAndSigterm) {
 
   kill(pid, SIGTERM);
   int st = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, &st, WNOHANG) == pid) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(WIFEXITED(st)) << "server did not exit on SIGTERM";
+  ASSERT_TRUE(WaitFor([&] { return waitpid(pid, &st, WNOHANG) == pid; })) << "server did not exit on SIGTERM";
+  reaper.reaped = true;
+  ASSERT_TRUE(WIFEXITED(st)) << "server did not exit normally on SIGTERM: status " << st;
   EXPECT_EQ(WEXITSTATUS(st), 0);
   std::ifstream log(dir_ / "access.log");
   std::string line;

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "base/crypto.h"
 #include "store/sqlite/schema.h"
@@ -395,11 +397,63 @@ TEST(SqliteStoreTest, ConcurrentRequestsAreGroupCommitted) {
   EXPECT_EQ(failures.load(), 0);
   SqliteWriteStats after = WriteStatsForTest(*s);
   EXPECT_EQ(after.requests - before.requests, kThreads * kRequests);
-  // Each commit waits for an fsync while the other threads queue up.
-  EXPECT_LT(after.transactions - before.transactions, kThreads * kRequests)
-      << "no two requests ever shared a transaction";
+  EXPECT_LE(after.transactions - before.transactions, kThreads * kRequests);
+  // How many requests shared a transaction here depends on scheduling (and on
+  // how long an fsync takes): recorded, not asserted. QueuedRequestsShareA-
+  // Transaction below makes requests queue for certain.
   RecordProperty("transactions", static_cast<int>(after.transactions - before.transactions));
   EXPECT_EQ(CountAll(*s), size_t{kThreads * kRequests * 2});
+}
+
+// Group commit, made observable without relying on timing: another
+// connection holds the write lock, so the writer thread blocks in BEGIN on
+// its first batch while the other requests queue behind it; once the lock is
+// released they must be committed together. A round whose requests had not
+// all reached the queue yet proves nothing either way, so rounds repeat
+// until one shows a shared transaction; the deadline only catches a writer
+// that never batches.
+TEST(SqliteStoreTest, QueuedRequestsShareATransaction) {
+  std::string dir = FreshDir();
+  SqliteOptions o;
+  o.busy_timeout_ms = 60000;
+  auto s = MustOpen(dir, o);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  sqlite3* lock = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &lock), SQLITE_OK);
+  sqlite3_busy_timeout(lock, 60000);
+  constexpr int kThreads = 6;
+  bool shared = false;
+  int round = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!shared && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(sqlite3_exec(lock, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    SqliteWriteStats before = WriteStatsForTest(*s);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < kThreads; ++t) {
+      ts.emplace_back([&, t] {
+        if (!s->AddObjects(kC, {Obj(round * 100 + t)}).ok()) ++failures;
+      });
+    }
+    // Until the writer has taken a batch and is blocked on the lock.
+    bool took = false;
+    while (!(took = WriteStatsForTest(*s).requests != before.requests) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(sqlite3_exec(lock, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    for (auto& t : ts) t.join();
+    ASSERT_TRUE(took) << "the writer never took a request";
+    ASSERT_EQ(failures.load(), 0);
+    SqliteWriteStats after = WriteStatsForTest(*s);
+    ASSERT_EQ(after.requests - before.requests, kThreads);
+    shared = after.transactions - before.transactions < kThreads;
+    ++round;
+  }
+  sqlite3_close(lock);
+  EXPECT_TRUE(shared) << "no two queued requests ever shared a transaction in " << round << " rounds";
+  EXPECT_EQ(CountAll(*s), static_cast<size_t>(round * kThreads));
 }
 
 Micros g_fake_now = 0;
