@@ -1,6 +1,7 @@
 // `rampart backup` and `rampart restore`: a consistent online snapshot of a
 // SQLite data directory (SQLite's backup API; the server may keep running)
-// and its restoration into a data directory.
+// and its restoration into a data directory. Both create the directory 0700
+// and the database 0600, as the store itself (docs/trust.md "At rest").
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -48,7 +49,7 @@ void AddBackupCommand(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
-    std::printf("backed up %s to %s\n", EffectiveStoreSpec(args->store).c_str(), args->out.c_str());
+    std::printf("backed up %s to %s\n", PrintableStoreSpec(args->store).c_str(), args->out.c_str());
     exit_code = kExitOk;
   });
 }

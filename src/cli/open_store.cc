@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_url.h"
 
 #if RAMPART_WITH_POSTGRES
 #if __has_include("store/postgres/postgres_store.h")
@@ -20,6 +21,10 @@ void AddStoreOptions(CLI::App* cmd, StoreOptions* o) {
                   "Intel store: sqlite:DIR or postgres://... (default " + std::string(kDefaultStore) +
                       ")");
   cmd->add_option("--data", o->data, "Data directory; short for --store sqlite:DIR");
+}
+
+std::string PrintableStoreSpec(const StoreOptions& o) {
+  return store::RedactStoreUrl(EffectiveStoreSpec(o));
 }
 
 std::string EffectiveStoreSpec(const StoreOptions& o) {
@@ -42,12 +47,18 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreOptions& o) {
   }
   if (spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0) {
 #if RAMPART_HAVE_POSTGRES_STORE
-    return store::postgres::OpenPostgresStore(spec, store::postgres::PostgresOptions{});
+    auto s = store::postgres::OpenPostgresStore(spec, store::postgres::PostgresOptions{});
+    // The backend redacts what it knows of; this covers the rest (a Status
+    // is printed and logged by every caller).
+    if (!s.ok()) {
+      return Status(s.status().code(), store::RedactStoreUrlIn(s.status().message(), spec));
+    }
+    return s;
 #else
     return Status::Unsupported("this rampart was built without PostgreSQL support");
 #endif
   }
-  return Status::InvalidArgument("unknown store '" + spec +
+  return Status::InvalidArgument("unknown store '" + store::RedactStoreUrl(spec) +
                                  "': use sqlite:DIR or postgres://user@host/db");
 }
 

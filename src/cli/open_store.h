@@ -37,13 +37,20 @@ struct StoreOptions {
 // the parse.
 void AddStoreOptions(CLI::App* cmd, StoreOptions* o);
 
-// The effective store spec: "sqlite:DIR" or a postgres URL.
+// The effective store spec: "sqlite:DIR" or a postgres URL. It may carry a
+// password: never print it; print PrintableStoreSpec.
 std::string EffectiveStoreSpec(const StoreOptions& o);
+
+// EffectiveStoreSpec with its password redacted (store::RedactStoreUrl):
+// what start-up lines, messages and logs show.
+std::string PrintableStoreSpec(const StoreOptions& o);
 
 // Opens the store `o` selects (default sqlite:./rampart-data, creating the
 // data directory). InvalidArgument for an unknown scheme; Unsupported for
 // postgres when built without it; otherwise the backend's open error
-// (Corruption for a foreign/corrupt file, Unavailable, IoError).
+// (Corruption for a foreign/corrupt file, PermissionDenied for a SQLite data
+// directory or file that group or others may access, Unavailable, IoError).
+// No message carries the URL's password.
 Result<std::unique_ptr<store::Store>> OpenStore(const StoreOptions& o);
 
 }  // namespace rampart::cli

@@ -4,8 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -84,6 +87,28 @@ TEST_F(OpenStoreTest, RejectsBadSpecs) {
   EXPECT_FALSE(fs::exists(missing.data));
 }
 
+// Nothing that names a store shows its password (docs/trust.md "At rest").
+TEST_F(OpenStoreTest, StoreSpecsArePrintedWithoutPasswords) {
+  StoreOptions o;
+  o.store = "postgresql://u:hunter2@h:5432/db?sslmode=require&password=hunter3";
+  EXPECT_EQ(PrintableStoreSpec(o), "postgresql://u:***@h:5432/db?sslmode=require&password=***");
+  EXPECT_EQ(EffectiveStoreSpec(o), o.store);  // what is opened is the real one
+  StoreOptions d;
+  d.data = "/var/lib/rampart";
+  EXPECT_EQ(PrintableStoreSpec(d), "sqlite:/var/lib/rampart");
+  for (const std::string& spec :
+       {std::string("mysql://root:hunter2@h/db"),
+        std::string("postgresql://u:hunter2@/db?host=/nonexistent-rampart-dir&port=1"),
+        std::string("postgresql://u:hunter2@h:hunter2/db"),
+        std::string("postgresql://u@/db?host=/nonexistent-rampart-dir&port=1&password=hunter2")}) {
+    StoreOptions x;
+    x.store = spec;
+    auto s = OpenStore(x);
+    ASSERT_FALSE(s.ok()) << spec;
+    EXPECT_EQ(s.status().ToString().find("hunter2"), std::string::npos) << s.status().ToString();
+  }
+}
+
 TEST_F(OpenStoreTest, PostgresUrlGoesToThePostgresBackend) {
   StoreOptions o;
   o.store = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2";
@@ -112,6 +137,42 @@ int RunRampart(const std::string& args) {
   std::string cmd = RampartBinary() + " " + args + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// What `rampart ARGS` prints on stdout and stderr.
+std::string RampartOutput(const std::string& args) {
+  std::string cmd = RampartBinary() + " " + args + " 2>&1";
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+mode_t ModeOf(const std::string& p) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) return 07777;
+  return st.st_mode & 0777;
+}
+
+bool HaveBinary() { return !RampartBinary().empty() && fs::exists(RampartBinary()); }
+
+TEST_F(OpenStoreTest, SubcommandsNeverPrintTheStorePassword) {
+  if (!HaveBinary()) {
+    if (::rampart::testing::InCi()) FAIL() << "RAMPART_BINARY missing (CI=true)";
+    GTEST_SKIP() << "rampart binary not built";
+  }
+  const std::string url = "'postgresql://u:hunter2@/db?host=/nonexistent-rampart-dir&port=1"
+                          "&password=hunter3'";
+  for (const std::string& args : {"serve --store " + url, "backup --store " + url + " /tmp/x",
+                                  "collection list --store " + url}) {
+    std::string out = RampartOutput(args);
+    EXPECT_NE(out.find("cannot connect"), std::string::npos) << args << ": " << out;
+    EXPECT_EQ(out.find("hunter"), std::string::npos) << args << ": " << out;
+  }
 }
 
 TEST_F(OpenStoreTest, BackupAndRestoreSubcommands) {
@@ -147,6 +208,35 @@ TEST_F(OpenStoreTest, BackupAndRestoreSubcommands) {
   auto restored = OpenStore(o);
   ASSERT_TRUE(restored.ok());
   EXPECT_TRUE((*restored)->GetCollection("c1").ok());
+}
+
+// `rampart backup` and `rampart restore` make what they write as private as
+// the store (0700 / 0600), whatever the umask.
+TEST_F(OpenStoreTest, BackupAndRestoreKeepFilesPrivate) {
+  if (!HaveBinary()) {
+    if (::rampart::testing::InCi()) FAIL() << "RAMPART_BINARY missing (CI=true)";
+    GTEST_SKIP() << "rampart binary not built";
+  }
+  const mode_t old_umask = ::umask(0);  // inherited by the subcommands
+  std::string data = TempDir("pdata"), out = TempDir("pbackup"), restored = TempDir("prestored");
+  EXPECT_EQ(RunRampart("collection list --data " + data), 0);
+  EXPECT_EQ(RunRampart("backup --data " + data + " " + out), 0);
+  EXPECT_EQ(RunRampart("restore --data " + restored + " " + out), 0);
+  EXPECT_EQ(RunRampart("restore --force --data " + data + " " + out), 0);
+  ::umask(old_umask);
+  for (const std::string& dir : {data, out, restored}) {
+    EXPECT_EQ(ModeOf(dir), 0700u) << dir;
+    ASSERT_TRUE(fs::exists(dir)) << dir;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      EXPECT_EQ(ModeOf(e.path().string()), 0600u) << e.path();
+    }
+  }
+  // A store others can read is refused, with the fix.
+  ASSERT_EQ(::chmod((fs::path(data) / "rampart.db").c_str(), 0644), 0);
+  std::string refused = RampartOutput("collection list --data " + data);
+  EXPECT_NE(refused.find("chmod 700 " + data + " && chmod 600 " + data + "/rampart.db*"),
+            std::string::npos)
+      << refused;
 }
 
 }  // namespace

@@ -151,7 +151,7 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
 
   auto store = OpenStore(c.store);
   if (!store.ok()) {
-    std::cerr << "rampart serve: opening store " << EffectiveStoreSpec(c.store) << ": "
+    std::cerr << "rampart serve: opening store " << PrintableStoreSpec(c.store) << ": "
               << store.status().ToString() << "\n";
     return kExitUsage;
   }
@@ -207,7 +207,7 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
   std::string url = std::string(srv->tls() ? "https" : "http") + "://" + host + ":" +
                     std::to_string(srv->port()) + "/taxii2/";
-  std::cout << "rampart: serving TAXII 2.1 on " << url << " (store " << EffectiveStoreSpec(c.store)
+  std::cout << "rampart: serving TAXII 2.1 on " << url << " (store " << PrintableStoreSpec(c.store)
             << ", " << (so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()))
             << " threads)" << std::endl;
   if (!demo_token.empty()) {

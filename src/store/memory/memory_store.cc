@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/crypto.h"
 #include "store/cursor.h"
 
 namespace rampart::store {
@@ -25,6 +26,10 @@ bool Contains(const std::vector<T>& v, const T& x) {
 
 class MemoryStore final : public Store {
  public:
+  // Every instance has its own cursor key: a cursor of one store is refused
+  // by another, as with the real backends.
+  MemoryStore() : cursor_(SecretLocked(kCursorKeySecret)) {}
+
   Status CreateCollection(const Collection& c) override {
     if (c.id.empty()) return Status::InvalidArgument("collection id is empty");
     std::lock_guard<std::mutex> l(mu_);
@@ -71,6 +76,21 @@ class MemoryStore final : public Store {
         out.push_back(std::move(w));
         continue;
       }
+      // Ownership first (before the duplicate check): a version of an id
+      // another owner holds is refused, re-posted or not.
+      std::string canonical_id;
+      bool record_owner = false;
+      if (!o.owner.empty()) {
+        canonical_id = stix::CanonicalId(o.id);
+        auto own = owners_.find(canonical_id);
+        if (own != owners_.end() && own->second != o.owner) {
+          w.result = WriteResult::kFailed;
+          w.message = kIdTakenMessage;
+          out.push_back(std::move(w));
+          continue;
+        }
+        record_owner = own == owners_.end();
+      }
       Micros date_added = std::max(NowMicros(), c.last_date_added + 1);
       Micros version = ObjectVersion(o, date_added);
       w.version = version;
@@ -88,6 +108,7 @@ class MemoryStore final : public Store {
         continue;
       }
       c.last_date_added = date_added;
+      if (record_owner) owners_.emplace(std::move(canonical_id), o.owner);
       StoredObject s;
       static_cast<NewObject&>(s) = o;
       s.collection_id = c.meta.id;
@@ -108,7 +129,7 @@ class MemoryStore final : public Store {
     if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
     std::optional<CursorPosition> after;
     if (!q.cursor.empty()) {
-      RAMPART_ASSIGN_OR_RETURN(after, DecodeCursor(q.collection_id, q.cursor));
+      RAMPART_ASSIGN_OR_RETURN(after, cursor_.Decode(q.collection_id, q.cursor));
     }
     std::lock_guard<std::mutex> l(mu_);
     auto it = collections_.find(q.collection_id);
@@ -132,7 +153,7 @@ class MemoryStore final : public Store {
     }
     if (page.more) {
       const StoredObject& last = page.objects.back();
-      page.next = EncodeCursor(q.collection_id, {last.date_added, last.seq});
+      page.next = cursor_.Encode(q.collection_id, {last.date_added, last.seq});
     }
     return page;
   }
@@ -181,6 +202,13 @@ class MemoryStore final : public Store {
     if (bi->second.empty()) c.by_id.erase(bi);
     if (options.audit) AppendAuditLocked(*options.audit);
     return doomed.size();
+  }
+
+  Result<std::string> GetObjectOwner(std::string_view id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = owners_.find(stix::CanonicalId(id));
+    if (it == owners_.end()) return Status::NotFound("no owner recorded for " + std::string(id));
+    return it->second;
   }
 
   Result<std::vector<Tombstone>> ListTombstones(std::string_view collection_id, int64_t after_seq,
@@ -282,11 +310,22 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  Result<std::string> GetOrCreateSecret(std::string_view name) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return SecretLocked(name);
+  }
+
   Status Backup(const std::string& destination) override {
     return Status::Unsupported("the in-memory store has no backup");
   }
 
  private:
+  std::string SecretLocked(std::string_view name) {
+    auto [it, inserted] = secrets_.try_emplace(std::string(name));
+    if (inserted) it->second = RandomBytes(32);
+    return it->second;
+  }
+
   // Whether `s` passes the spec_version selection of `q` (default: the
   // latest spec_version among the object's versions).
   bool SpecSelected(CollectionState& c, const StoredObject& s, const ObjectQuery& q) {
@@ -370,6 +409,9 @@ class MemoryStore final : public Store {
   std::map<std::tuple<std::string, int, std::string>, Grant> grants_;
   std::map<std::string, SharingGroup> groups_;
   std::vector<AuditRecord> audit_;
+  std::map<std::string, std::string> owners_;   // stix::CanonicalId -> owner key
+  std::map<std::string, std::string> secrets_;  // name -> 32 random bytes
+  const CursorCodec cursor_;  // after secrets_: initialised from it
 };
 
 }  // namespace

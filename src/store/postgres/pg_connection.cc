@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "store/store_url.h"
+
 namespace rampart::store::postgres {
 namespace {
 
@@ -64,7 +66,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& u
   if (PQstatus(c) != CONNECTION_OK) {
     std::string msg = Trimmed(PQerrorMessage(c));
     PQfinish(c);
-    return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
+    // libpq may echo a fragment of the URL it could not use.
+    return Status::Unavailable("cannot connect to PostgreSQL: " + RedactStoreUrlIn(msg, url));
   }
   std::unique_ptr<PgConnection> conn(new PgConnection(c));
   for (const std::string& s : setup) {

@@ -8,14 +8,18 @@
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/crypto.h"
+#include "stix/markings.h"
 #include "store/cursor.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/query_sql.h"
 #include "store/postgres/schema.h"
+#include "store/store_url.h"
 
 namespace rampart::store::postgres {
 namespace {
@@ -147,6 +151,23 @@ Status Encode(const NewObject& o, EncodedObject* e) {
   return Status::Ok();
 }
 
+// Hex digits to bytes; false for anything else.
+bool HexDecode(std::string_view hex, std::string* out) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
 std::string B(bool b) { return b ? "t" : "f"; }
 std::string I(int64_t v) { return std::to_string(v); }
 
@@ -154,6 +175,14 @@ class PostgresStore final : public Store {
  public:
   PostgresStore(std::unique_ptr<ConnectionPool> pool, PostgresOptions options)
       : pool_(std::move(pool)), options_(std::move(options)) {}
+
+  // Reads (creating on first open) the cursor key. REQUIRES: called once,
+  // before the store is shared.
+  Status InitCursor() {
+    RAMPART_ASSIGN_OR_RETURN(std::string key, GetOrCreateSecret(kCursorKeySecret));
+    cursor_.emplace(key);
+    return Status::Ok();
+  }
 
   // ---- Collections ----
 
@@ -254,12 +283,26 @@ class PostgresStore final : public Store {
           }
         }
       }
+      RAMPART_ASSIGN_OR_RETURN(auto owners, ClaimOwners(conn, objects, valid, by_id, now, last));
       // date_added = max(now, last + 1µs): strictly increasing per
       // collection even when a clock steps back or nodes' clocks differ.
       std::vector<size_t> added;
       for (size_t i = 0; i < objects.size(); ++i) {
         if (!valid[i]) continue;
         const NewObject& o = objects[i];
+        // Ownership first (before the duplicate check): a version of an id
+        // another owner holds is refused, re-posted or not.
+        if (!o.owner.empty()) {
+          auto own = owners.find(stix::CanonicalId(o.id));
+          if (own == owners.end()) {
+            return Status::Internal("PostgreSQL store: no owner claimed for " + o.id);
+          }
+          if (own->second != o.owner) {
+            out[i].result = WriteResult::kFailed;
+            out[i].message = kIdTakenMessage;
+            continue;
+          }
+        }
         Micros date_added = std::max(now, last + 1);
         Micros version = ObjectVersion(o, date_added);
         out[i].version = version;
@@ -318,7 +361,7 @@ class PostgresStore final : public Store {
     if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
     std::optional<CursorPosition> cursor;
     if (!q.cursor.empty()) {
-      RAMPART_ASSIGN_OR_RETURN(cursor, DecodeCursor(q.collection_id, q.cursor));
+      RAMPART_ASSIGN_OR_RETURN(cursor, cursor_->Decode(q.collection_id, q.cursor));
     }
     const CursorPosition after = PageStart(q, cursor);
     const int64_t fetch = ClampLimit(q.limit) + 1;
@@ -338,7 +381,7 @@ class PostgresStore final : public Store {
       }
       if (page.more) {
         const StoredObject& l = page.objects.back();
-        page.next = EncodeCursor(q.collection_id, {l.date_added, l.seq});
+        page.next = cursor_->Encode(q.collection_id, {l.date_added, l.seq});
       }
       return page;
     });
@@ -445,6 +488,17 @@ class PostgresStore final : public Store {
       }
       if (options.audit) RAMPART_RETURN_IF_ERROR(AppendAuditTx(conn, *options.audit).status());
       return doomed_seq.size();
+    });
+  }
+
+  Result<std::string> GetObjectOwner(std::string_view id) override {
+    const std::string canonical = stix::CanonicalId(id);
+    if (!ValidUtf8(canonical)) return Status::NotFound("no owner recorded for this id");
+    return Run<std::string>([&](PgConnection& conn) -> Result<std::string> {
+      RAMPART_ASSIGN_OR_RETURN(
+          PgResult r, conn.Query("SELECT owner FROM object_owners WHERE id = $1", {canonical}));
+      if (r.rows() == 0) return Status::NotFound("no owner recorded for " + std::string(id));
+      return r.Str(0, 0);
     });
   }
 
@@ -742,6 +796,26 @@ class PostgresStore final : public Store {
         });
   }
 
+  // Insert-or-ignore, then read: every process and every node agrees on the
+  // first value committed (a racing INSERT waits for the other's commit).
+  Result<std::string> GetOrCreateSecret(std::string_view name) override {
+    const std::string n(name);
+    RAMPART_RETURN_IF_ERROR(ValidText(n, "a secret name"));
+    return Run<std::string>([&](PgConnection& conn) -> Result<std::string> {
+      RAMPART_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                     {n, HexEncode(RandomBytes(32))})
+              .status());
+      RAMPART_ASSIGN_OR_RETURN(PgResult r,
+                               conn.Query("SELECT value FROM secrets WHERE name = $1", {n}));
+      std::string value;
+      if (r.rows() != 1 || !HexDecode(r.Str(0, 0), &value) || value.size() != 32) {
+        return Status::Corruption("PostgreSQL store: secret \"" + n + "\" is missing or malformed");
+      }
+      return value;
+    });
+  }
+
   Status Backup(const std::string& destination) override {
     return Status::Unsupported(
         "the PostgreSQL store is backed up with PostgreSQL's own tools: pg_dump (logical, e.g. "
@@ -842,6 +916,62 @@ class PostgresStore final : public Store {
                     rec.prev_hash, rec.hash})
             .status());
     return rec;
+  }
+
+  // The owners of the batch's ids (by stix::CanonicalId) that carry an
+  // owner, after claiming each id no one owns for the first object (in input
+  // order) that adds a version of it. The claim is INSERT .. ON CONFLICT DO
+  // NOTHING on the primary key: a concurrent transaction (any collection,
+  // any process) claiming the same id makes ours wait for its outcome, so of
+  // two first writers exactly one wins; ids are claimed in sorted order so
+  // two batches never wait on each other in a cycle. `by_id` and
+  // `now`/`last` are as AddObjects will use them (the claim predicts exactly
+  // which objects it adds: an owner refusal only removes versions of an id
+  // that already has an owner).
+  Result<std::unordered_map<std::string, std::string>> ClaimOwners(
+      PgConnection& conn, const std::vector<NewObject>& objects, const std::vector<bool>& valid,
+      const std::unordered_map<std::string, std::vector<VersionRow>>& by_id, Micros now,
+      Micros last) {
+    std::unordered_map<std::string, std::string> owners;
+    std::vector<std::string> ids;  // canonical, distinct
+    std::unordered_map<std::string, std::string> claims;
+    std::unordered_set<std::string> seen_version;  // "id\nversion" added so far
+    for (size_t i = 0; i < objects.size(); ++i) {
+      if (!valid[i]) continue;
+      const NewObject& o = objects[i];
+      Micros version = ObjectVersion(o, std::max(now, last + 1));
+      bool dup = !seen_version.insert(o.id + "\n" + std::to_string(version)).second;
+      if (!dup) {
+        auto it = by_id.find(o.id);
+        dup = it != by_id.end() && std::any_of(it->second.begin(), it->second.end(),
+                                               [&](const VersionRow& v) { return v.version == version; });
+      }
+      if (!dup) last = std::max(now, last + 1);
+      if (o.owner.empty()) continue;
+      std::string canonical = stix::CanonicalId(o.id);
+      if (owners.emplace(canonical, "").second) ids.push_back(canonical);
+      if (!dup) claims.emplace(canonical, o.owner);  // the first adder's
+    }
+    if (ids.empty()) return owners;
+    if (!claims.empty()) {
+      std::vector<std::string> claim_ids, claim_owners;
+      for (const auto& [id, owner] : claims) {
+        claim_ids.push_back(id);
+        claim_owners.push_back(owner);
+      }
+      RAMPART_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO object_owners (id, owner) SELECT u.id, u.owner FROM "
+                     "unnest($1::text[], $2::text[]) AS u(id, owner) ORDER BY u.id "
+                     "ON CONFLICT (id) DO NOTHING",
+                     {TextArray(claim_ids), TextArray(claim_owners)})
+              .status());
+    }
+    owners.clear();
+    RAMPART_ASSIGN_OR_RETURN(
+        PgResult r,
+        conn.Query("SELECT id, owner FROM object_owners WHERE id = ANY($1::text[])", {TextArray(ids)}));
+    for (int i = 0; i < r.rows(); ++i) owners[r.Str(i, 0)] = r.Str(i, 1);
+    return owners;
   }
 
   // Bulk insert of the batch's new versions with COPY (the fastest path into
@@ -1023,6 +1153,7 @@ class PostgresStore final : public Store {
 
   std::unique_ptr<ConnectionPool> pool_;
   const PostgresOptions options_;
+  std::optional<CursorCodec> cursor_;  // set by InitCursor before use; then immutable
   std::mutex mu_;
   std::unordered_map<std::string, int64_t> ckeys_;  // guarded by mu_
 };
@@ -1042,7 +1173,7 @@ Result<std::unique_ptr<store::Store>> OpenPostgresStore(const std::string& url,
       std::string msg = err ? err : "malformed connection URL";
       PQfreemem(err);
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      return Status::InvalidArgument("malformed PostgreSQL URL: " + msg);
+      return Status::InvalidArgument("malformed PostgreSQL URL: " + RedactStoreUrlIn(msg, url));
     }
     PQconninfoFree(parsed);
   }
@@ -1084,7 +1215,9 @@ Result<std::unique_ptr<store::Store>> OpenPostgresStore(const std::string& url,
     }
     RAMPART_RETURN_IF_ERROR(Migrate(*lease));
   }
-  return std::unique_ptr<store::Store>(new PostgresStore(std::move(pool), options));
+  auto store = std::make_unique<PostgresStore>(std::move(pool), options);
+  RAMPART_RETURN_IF_ERROR(store->InitCursor());
+  return std::unique_ptr<store::Store>(std::move(store));
 }
 
 }  // namespace rampart::store::postgres

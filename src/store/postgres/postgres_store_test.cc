@@ -18,6 +18,8 @@
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/postgres_test_util.h"
 #include "store/postgres/query_sql.h"
+#include "store/postgres/schema.h"
+#include "store/testing/conformance.h"
 
 namespace rampart::store::postgres::testing {
 namespace {
@@ -124,7 +126,7 @@ TEST(PostgresOpenTest, ReopenKeepsDataAndVersion) {
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p->objects.size(), 1u);
   RawConn raw(schema);
-  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "2");
 }
 
 TEST(PostgresOpenTest, ForeignSchemaIsRefusedAndUntouched) {
@@ -618,6 +620,136 @@ TEST(PostgresQueryPlanTest, EveryQueryShapeUsesAnIndex) {
   check("tombstones", ListTombstonesSql(), {ckey, "0", "100"}, /*small_table=*/true);
   check("existing versions (write path)", ExistingVersionsSql(),
         {ckey, "{\"indicator--" + Uuid(1005) + "\",\"tool--" + Uuid(1002) + "\"}"});
+}
+
+
+// Owners across nodes: two store instances (as two `rampart serve` nodes)
+// on one schema race to write the first versions of the same ids, into
+// different collections (so no collection lock orders them). Exactly one
+// owner wins each id, and both nodes see the same owner.
+TEST(PostgresStoreTest, TwoNodesRaceForOneIdOneWins) {
+  RAMPART_REQUIRE_POSTGRES();
+  std::string schema;
+  auto a = OpenFreshStore({}, &schema);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  PostgresOptions o;
+  o.schema = schema;
+  auto b = OpenPostgresStore(TestUrl(), o);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  constexpr char kC2[] = "22222222-2222-4222-8222-222222222222";
+  ASSERT_TRUE((*a)->CreateCollection(Coll(kC1)).ok());
+  ASSERT_TRUE((*b)->CreateCollection(Coll(kC2)).ok());
+  constexpr int kIds = 40;
+  std::atomic<int> added[kIds] = {};
+  auto writer = [&](Store& s, const char* coll, const std::string& owner, Micros version,
+                    bool reverse) {
+    // Batches of 4 ids, in opposite orders on the two nodes: the claims of
+    // two batches cross (sorted claiming keeps them from deadlocking).
+    for (int k = 0; k < kIds; k += 4) {
+      std::vector<NewObject> batch;
+      for (int j = 0; j < 4; ++j) {
+        int i = reverse ? kIds - 1 - (k + j) : k + j;
+        NewObject x = Obj("indicator", i, version);
+        x.owner = owner;
+        batch.push_back(x);
+      }
+      auto r = s.AddObjects(coll, batch);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      for (size_t j = 0; j < batch.size(); ++j) {
+        int i = reverse ? kIds - 1 - (k + static_cast<int>(j)) : k + static_cast<int>(j);
+        if ((*r)[j].result == WriteResult::kAdded) {
+          ++added[i];
+        } else {
+          EXPECT_EQ((*r)[j].message, kIdTakenMessage);
+        }
+      }
+    }
+  };
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 2; ++t) {
+    ts.emplace_back([&, t] { writer(**a, kC1, "org:a" + std::to_string(t), kT0 + t, t == 1); });
+    ts.emplace_back([&, t] { writer(**b, kC2, "org:b" + std::to_string(t), kT0 + 10 + t, t == 0); });
+  }
+  for (auto& t : ts) t.join();
+  for (int i = 0; i < kIds; ++i) {
+    EXPECT_EQ(added[i].load(), 1) << i;
+    auto oa = (*a)->GetObjectOwner("indicator--" + Uuid(i));
+    auto ob = (*b)->GetObjectOwner("INDICATOR--" + Uuid(i));
+    ASSERT_TRUE(oa.ok() && ob.ok());
+    EXPECT_EQ(*oa, *ob);
+  }
+  // One cursor key for both nodes: a cursor from one pages on the other.
+  EXPECT_EQ(*(*a)->GetOrCreateSecret("cursor-key"), *(*b)->GetOrCreateSecret("cursor-key"));
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.limit = 1;
+  auto p = (*a)->QueryObjects(q);
+  ASSERT_TRUE(p.ok());
+  if (p->more) {
+    q.cursor = p->next;
+    EXPECT_TRUE((*b)->QueryObjects(q).ok());
+  }
+}
+
+// Schema migration 2 (owners): a schema written at version 1 gets the owner
+// of every stored id from the id's earliest version (date_added, seq; any
+// collection; ids compared in ASCII lower case).
+TEST(PostgresOpenTest, MigratesV1SchemaBackfillingOwners) {
+  RAMPART_REQUIRE_POSTGRES();
+  const std::string schema = NewSchemaName();
+  {
+    RawConn raw("");
+    raw.Exec("CREATE SCHEMA \"" + schema + "\"");
+  }
+  {
+    auto conn = PgConnection::Connect(TestUrl(), 10, {"SET search_path TO \"" + schema + "\""});
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE(MigrateToVersionForTest(**conn, 1).ok());
+  }
+  RawConn raw(schema);
+  raw.Exec("INSERT INTO collections (id, api_root, title, description, media_types, default_tlp,"
+           " is_public, created) VALUES ('" + std::string(kC1) + "', 'api', 't', '', '[]', 0, false, 0),"
+           " ('c2', 'api', 'u', '', '[]', 0, false, 0)");
+  for (const store::testing::LegacyObjectRow& r : store::testing::OwnerBackfillRows()) {
+    raw.Exec("INSERT INTO objects (seq, coll, id, version, date_added, type, spec_version,"
+             " created_by_ref, revoked, marking_refs, json, org_id, user_id, source_peer, anonymous,"
+             " sharing_groups, red_recipients, effective_tlp, default_marking_applied, observables,"
+             " latest_spec, is_first, is_last) SELECT $1, ckey, $3, $4, $4, 'indicator', '2.1', $5,"
+             " false, '[]', '{}', $6, '', $7, $8, '[]', '[]', 0, false, '[]', true, true, true"
+             " FROM collections WHERE id = $2",
+             {std::to_string(r.seq), std::string(r.collection == 1 ? kC1 : "c2"), std::string(r.id),
+              std::to_string(r.date_added), std::string(r.created_by_ref), std::string(r.org_id),
+              std::string(r.source_peer), std::string(r.anonymous ? "t" : "f")});
+  }
+  raw.Exec("SELECT setval('rampart_seq', 100)");
+  raw.Exec("UPDATE collections SET last_date_added = 1000");
+  PostgresOptions o;
+  o.schema = schema;
+  auto s = OpenPostgresStore(TestUrl(), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "2");
+  store::testing::ExpectBackfilledOwners(**s, kC1);
+  s->reset();
+  DropSchema(schema);
+}
+
+// No password reaches a Status: neither from a URL libpq cannot parse nor
+// from a server it cannot reach.
+TEST(PostgresOpenTest, ErrorsNeverCarryThePassword) {
+  const std::string secret = "hunter2-Sekrit";
+  for (const std::string& url : {
+           "postgresql://u:" + secret + "@/db?host=/nonexistent-rampart-dir&port=1",
+           "postgresql://u@/db?host=/nonexistent-rampart-dir&port=1&password=" + secret,
+           "postgresql://u:" + secret + "@h:" + secret + "/db",
+           "postgresql://u:" + secret + "@/db?nosuchoption=" + secret,
+           std::string("postgresql://u@/db?host=/nonexistent-rampart-dir&port=1&password=%68unter2-Sekrit"),
+       }) {
+    auto s = OpenPostgresStore(url);
+    ASSERT_FALSE(s.ok()) << url;
+    std::string msg = s.status().ToString();
+    EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("Sekrit"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ namespace {
 // foreign (or half-created) schema that Rampart must not touch.
 constexpr const char* kOwnTables[] = {
     "rampart_meta", "collections", "objects", "observables", "tombstones", "statuses",
-    "organizations", "users", "tokens", "grants", "sharing_groups", "audit_log", "audit_head"};
+    "organizations", "users", "tokens", "grants", "sharing_groups", "audit_log", "audit_head",
+    "object_owners", "secrets"};
 
 // Version 1: the initial layout (docs/formats/postgres_schema.md).
 constexpr char kSchemaV1[] = R"sql(
@@ -156,13 +157,38 @@ CREATE TABLE audit_head (
 INSERT INTO audit_head VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 )sql";
 
+// Version 2: who owns each STIX id (NewObject::owner) and the server's
+// secrets (Store::GetOrCreateSecret). Every id already stored is owned by
+// the owner of its earliest version (by date_added, seq, in any
+// collection); see docs/formats/postgres_schema.md ("Owners"). lower() under
+// COLLATE "C" folds ASCII only, exactly as stix::CanonicalId.
+constexpr char kSchemaV2[] = R"sql(
+CREATE TABLE object_owners (
+  id    text COLLATE "C" PRIMARY KEY,  -- stix::CanonicalId(id)
+  owner text COLLATE "C" NOT NULL
+);
+CREATE TABLE secrets (
+  name  text COLLATE "C" PRIMARY KEY,
+  value text COLLATE "C" NOT NULL  -- hex of 32 random bytes
+);
+INSERT INTO object_owners (id, owner)
+SELECT DISTINCT ON (lower(id COLLATE "C")) lower(id COLLATE "C"),
+       CASE WHEN source_peer <> '' THEN
+              CASE WHEN created_by_ref <> '' THEN 'creator:' || lower(created_by_ref COLLATE "C")
+                   ELSE 'relay:' || org_id END
+            WHEN org_id <> '' AND NOT anonymous THEN 'org:' || org_id
+            ELSE '' END
+FROM objects
+ORDER BY lower(id COLLATE "C"), date_added, seq;
+)sql";
+
 // kMigrations[i] moves a schema from version i to i + 1 (index 0 creates).
-const std::vector<const char*> kMigrations = {kSchemaV1};
+const std::vector<const char*> kMigrations = {kSchemaV1, kSchemaV2};
 
 }  // namespace
 
 Status Migrate(PgConnection& conn) {
-  static_assert(kSchemaVersion == 1, "append the migration to kMigrations");
+  static_assert(kSchemaVersion == 2, "append the migration to kMigrations");
   RAMPART_RETURN_IF_ERROR(conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED"));
   auto fail = [&](Status s) {
     (void)conn.Exec("ROLLBACK");
@@ -242,6 +268,30 @@ Status Migrate(PgConnection& conn) {
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       {std::string(kSchemaFormat), std::to_string(kSchemaVersion)});
   if (!set.ok()) return fail(set.status());
+  return conn.Exec("COMMIT");
+}
+
+}  // namespace rampart::store::postgres
+
+namespace rampart::store::postgres {
+
+Status MigrateToVersionForTest(PgConnection& conn, int version) {
+  if (version < 1 || version > kSchemaVersion) return Status::InvalidArgument("no such version");
+  RAMPART_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  for (int v = 0; v < version; ++v) {
+    Status s = conn.Exec(kMigrations[static_cast<size_t>(v)]);
+    if (!s.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      return s;
+    }
+  }
+  auto set = conn.Query("INSERT INTO rampart_meta (key, value) VALUES ('format', $1), "
+                        "('schema_version', $2)",
+                        {std::string(kSchemaFormat), std::to_string(version)});
+  if (!set.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return set.status();
+  }
   return conn.Exec("COMMIT");
 }
 

@@ -15,7 +15,7 @@ namespace rampart::store::postgres {
 // DO NOT CHANGE: persisted in rampart_meta. Bump kSchemaVersion and append a
 // migration to kMigrations (schema.cc) for every layout change.
 inline constexpr char kSchemaFormat[] = "rampart-store";
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Creates the schema in the connection's current schema (search_path head)
 // or migrates it to kSchemaVersion, inside one transaction holding an
@@ -24,6 +24,11 @@ inline constexpr int kSchemaVersion = 1;
 // table, or a version table of another format; Unsupported when its version
 // is newer than this binary. Never drops or overwrites existing data.
 Status Migrate(PgConnection& conn);
+
+// Test hook: creates the schema as version `version` left it (the
+// migrations up to it, nothing after), in the connection's current schema,
+// so a test can write rows as an old binary did and then open the store.
+Status MigrateToVersionForTest(PgConnection& conn, int version);
 
 }  // namespace rampart::store::postgres
 

@@ -27,7 +27,7 @@ struct Migration {
 };
 
 // DO NOT CHANGE existing entries; append only.
-inline constexpr std::array<Migration, 2> kMigrations = {{
+inline constexpr std::array<Migration, 3> kMigrations = {{
     {1, R"sql(
 CREATE TABLE collections (
   cid              INTEGER PRIMARY KEY,
@@ -181,6 +181,34 @@ UPDATE objects SET
   WHERE latest_spec = 1;
 CREATE INDEX objects_last_date ON objects (cid, date_added) WHERE is_last = 1;
 CREATE INDEX objects_last_type ON objects (cid, type, date_added) WHERE is_last = 1;
+)sql"},
+    // 3: who owns each STIX id (NewObject::owner, Store::GetObjectOwner) and
+    // the server's secrets (Store::GetOrCreateSecret; the cursor key). The
+    // owner of every id already stored is the one of its earliest version
+    // (by date_added, seq, in any collection): "creator:<created_by_ref>"
+    // (or "relay:<org>") for a version relayed from a peer, "org:<org>" for
+    // a named local submission, else "" (owned by nobody: nobody may add
+    // versions). lower() folds ASCII only, exactly as stix::CanonicalId.
+    {3, R"sql(
+CREATE TABLE object_owners (
+  id     TEXT PRIMARY KEY,
+  owner  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE secrets (
+  name   TEXT PRIMARY KEY,
+  value  BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO object_owners (id, owner)
+SELECT canonical_id,
+       CASE WHEN source_peer <> '' THEN
+              CASE WHEN created_by_ref <> '' THEN 'creator:' || lower(created_by_ref)
+                   ELSE 'relay:' || org_id END
+            WHEN org_id <> '' AND anonymous = 0 THEN 'org:' || org_id
+            ELSE '' END
+FROM (SELECT lower(id) AS canonical_id, created_by_ref, source_peer, org_id, anonymous,
+             row_number() OVER (PARTITION BY lower(id) ORDER BY date_added, seq) AS n
+      FROM objects)
+WHERE n = 1;
 )sql"},
 }};
 

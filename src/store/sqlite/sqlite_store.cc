@@ -3,11 +3,15 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -15,10 +19,12 @@
 #include <limits>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <variant>
 
+#include "base/crypto.h"
 #include "store/cursor.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/schema.h"
@@ -117,6 +123,86 @@ Status Migrate(Connection& conn, const std::string& path) {
     return s;
   }
   return conn.Exec("COMMIT");
+}
+
+// ---- File modes: what is at rest is the forum's alone ----
+
+// The data directory is 0700 and every database file 0600, whatever the
+// umask (docs/trust.md "At rest").
+constexpr mode_t kPrivateDirMode = 0700;
+constexpr mode_t kPrivateFileMode = 0600;
+
+std::string FixHint(const std::string& dir) {
+  return "run `chmod 700 " + dir + " && chmod 600 " +
+         (fs::path(dir) / kSqliteDbFileName).string() + "*`";
+}
+
+std::string OctalMode(mode_t m) {
+  char buf[8];
+  snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(m & 0777));
+  return buf;
+}
+
+// PermissionDenied when `p` (the data directory `dir` or one of its
+// database files) exists and group or others may read, write or enter it:
+// the store holds every organisation's intelligence and must be private to
+// the OS user running rampart.
+Status CheckPrivate(const fs::path& p, const std::string& dir) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::IoError("cannot stat " + p.string() + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) == 0) return Status::Ok();
+  return Status::PermissionDenied(
+      p.string() + " is accessible by group or others (mode " + OctalMode(st.st_mode) +
+      "); a Rampart store must be private to the user running rampart: " + FixHint(dir));
+}
+
+// The directory and the database files of data directory `dir`.
+Status CheckPrivateStore(const std::string& dir) {
+  RAMPART_RETURN_IF_ERROR(CheckPrivate(dir, dir));
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    RAMPART_RETURN_IF_ERROR(
+        CheckPrivate(fs::path(dir) / (std::string(kSqliteDbFileName) + suffix), dir));
+  }
+  return Status::Ok();
+}
+
+// Creates directory `dir` (its parents as the umask says) 0700 when missing.
+// An existing directory is left as it is (CheckPrivate judges it).
+Status MakePrivateDir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  fs::path parent = fs::path(dir).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) return Status::IoError("cannot create " + parent.string() + ": " + ec.message());
+  }
+  // mkdir(0700) is private from its first instant; chmod makes it exactly
+  // 0700 under any umask.
+  if (::mkdir(dir.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
+    return Status::IoError("cannot create data directory " + dir + ": " + std::strerror(errno));
+  }
+  if (::chmod(dir.c_str(), kPrivateDirMode) != 0) {
+    return Status::IoError("cannot chmod 700 " + dir + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// Creates file `p` 0600 when missing, before SQLite opens it: SQLite would
+// create it 0644, and makes its -wal, -shm and journal files with the mode
+// of the database file.
+Status MakePrivateFile(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return Status::IoError("cannot create " + p.string() + ": " + std::strerror(errno));
+  }
+  int rc = ::fchmod(fd, kPrivateFileMode);
+  ::close(fd);
+  if (rc != 0) return Status::IoError("cannot chmod 600 " + p.string());
+  return Status::Ok();
 }
 
 // ---- Row decoding ----
@@ -336,7 +422,7 @@ struct BuiltQuery {
   std::vector<std::variant<int64_t, std::string>> params;
 };
 
-Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
+Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid, const CursorCodec& cursor) {
   if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
   if (q.ids.size() > kMaxFilterValues || q.types.size() > kMaxFilterValues ||
       q.spec_versions.size() > kMaxFilterValues || q.versions.versions.size() > kMaxFilterValues) {
@@ -359,7 +445,7 @@ Result<BuiltQuery> BuildObjectQuery(const ObjectQuery& q, int64_t cid) {
   std::string where = " WHERE o.cid = " + param(cid);
   if (q.added_after) where += " AND o.date_added > " + param(*q.added_after);
   if (!q.cursor.empty()) {
-    RAMPART_ASSIGN_OR_RETURN(CursorPosition p, DecodeCursor(q.collection_id, q.cursor));
+    RAMPART_ASSIGN_OR_RETURN(CursorPosition p, cursor.Decode(q.collection_id, q.cursor));
     std::string d = param(p.date_added);
     // `date_added >= d` gives the index range; the OR resumes after (d, seq).
     where += " AND o.date_added >= " + d + " AND (o.date_added > " + d + " OR o.seq > " +
@@ -470,6 +556,15 @@ class SqliteStore final : public Store {
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
 
+  // Reads (creating on first open) the cursor key. REQUIRES: called once,
+  // before the store is shared.
+  Status InitCursor() {
+    RAMPART_ASSIGN_OR_RETURN(std::string key, GetOrCreateSecret(kCursorKeySecret));
+    if (key.size() != 32) return Status::Corruption("the cursor key in the database is not 32 bytes");
+    cursor_.emplace(key);
+    return Status::Ok();
+  }
+
   ~SqliteStore() override {
     {
       std::lock_guard<std::mutex> l(queue_mu_);
@@ -570,10 +665,10 @@ class SqliteStore final : public Store {
   // Runs `q` and hands each row of the page (at most `limit`) to `row`.
   Result<PageEnd> Scan(const ObjectQuery& q, const std::function<Status(Stmt&)>& row) {
     if (q.limit < 1) return Status::InvalidArgument("limit must be at least 1");
-    if (!q.cursor.empty()) RAMPART_RETURN_IF_ERROR(DecodeCursor(q.collection_id, q.cursor).status());
+    if (!q.cursor.empty()) RAMPART_RETURN_IF_ERROR(cursor_->Decode(q.collection_id, q.cursor).status());
     return Read<PageEnd>([&](Connection& r) -> Result<PageEnd> {
       RAMPART_ASSIGN_OR_RETURN(int64_t cid, CachedCid(r, q.collection_id));
-      RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid));
+      RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid, *cursor_));
       RAMPART_ASSIGN_OR_RETURN(Stmt s, r.Prepare(b.sql));
       BindAll(s, b);
       PageEnd end;
@@ -591,7 +686,7 @@ class SqliteStore final : public Store {
         RAMPART_RETURN_IF_ERROR(row(s));
         ++rows;
       }
-      if (end.more) end.next = EncodeCursor(q.collection_id, last);
+      if (end.more) end.next = cursor_->Encode(q.collection_id, last);
       return end;
     });
   }
@@ -599,7 +694,7 @@ class SqliteStore final : public Store {
   Result<std::vector<std::string>> Explain(const ObjectQuery& q) {
     return Read<std::vector<std::string>>([&](Connection& r) -> Result<std::vector<std::string>> {
       RAMPART_ASSIGN_OR_RETURN(int64_t cid, LookupCid(r, q.collection_id));
-      RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid));
+      RAMPART_ASSIGN_OR_RETURN(BuiltQuery b, BuildObjectQuery(q, cid, *cursor_));
       RAMPART_ASSIGN_OR_RETURN(Stmt s, r.Prepare("EXPLAIN QUERY PLAN " + b.sql));
       BindAll(s, b);
       std::vector<std::string> out;
@@ -688,6 +783,17 @@ class SqliteStore final : public Store {
     });
     if (!st.ok()) return st;
     return deleted;
+  }
+
+  Result<std::string> GetObjectOwner(std::string_view id) override {
+    const std::string canonical = stix::CanonicalId(id);
+    return Read<std::string>([&](Connection& r) -> Result<std::string> {
+      RAMPART_ASSIGN_OR_RETURN(Stmt s, r.Prepare(kOwnerSelect));
+      s.Bind(1, canonical);
+      RAMPART_ASSIGN_OR_RETURN(bool row, s.Next());
+      if (!row) return Status::NotFound("no owner recorded for " + std::string(id));
+      return s.Text(0);
+    });
   }
 
   Result<std::vector<Tombstone>> ListTombstones(std::string_view collection_id, int64_t after_seq,
@@ -944,17 +1050,40 @@ class SqliteStore final : public Store {
     });
   }
 
+  // ---- Secrets ----
+  // Insert-or-ignore, then read, in one write transaction: every process
+  // (and every writer of the file) ends up with the first value stored.
+  Result<std::string> GetOrCreateSecret(std::string_view name) override {
+    std::string value;
+    Status st = Write([&](Connection& w) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(
+          Stmt ins, w.Prepare("INSERT OR IGNORE INTO secrets (name, value) VALUES (?1, ?2)"));
+      ins.Bind(1, name).BindBlob(2, RandomBytes(32));
+      RAMPART_RETURN_IF_ERROR(ins.Run());
+      RAMPART_ASSIGN_OR_RETURN(Stmt sel, w.Prepare("SELECT value FROM secrets WHERE name = ?1"));
+      sel.Bind(1, name);
+      RAMPART_ASSIGN_OR_RETURN(bool row, sel.Next());
+      if (!row) return Status::Internal("secret vanished after insert");
+      value = sel.Text(0);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return value;
+  }
+
   // ---- Backup ----
   Status Backup(const std::string& destination) override {
     std::error_code ec;
-    fs::create_directories(destination, ec);
-    if (ec) return Status::IoError("cannot create " + destination + ": " + ec.message());
+    // A backup is the whole store: the same modes as the store itself.
+    RAMPART_RETURN_IF_ERROR(MakePrivateDir(destination));
+    RAMPART_RETURN_IF_ERROR(CheckPrivate(destination, destination));
     fs::path target = fs::path(destination) / kSqliteDbFileName;
     if (fs::exists(target)) {
       return Status::Conflict(target.string() + " exists; back up into a new directory");
     }
     fs::path tmp = fs::path(destination) / (std::string(kSqliteDbFileName) + ".partial");
     fs::remove(tmp, ec);
+    RAMPART_RETURN_IF_ERROR(MakePrivateFile(tmp));
     {
       auto lease = AcquireReader();
       if (!lease.ok()) return lease.status();
@@ -995,6 +1124,8 @@ class SqliteStore final : public Store {
   SqliteWriteStats Stats() const { return {requests_.load(), transactions_.load()}; }
 
  private:
+  static constexpr char kOwnerSelect[] = "SELECT owner FROM object_owners WHERE id = ?1";
+
   static constexpr char kCollectionSelect[] =
       "SELECT id, api_root, title, description, media_types, default_tlp, is_public, created"
       " FROM collections";
@@ -1068,6 +1199,17 @@ class SqliteStore final : public Store {
     RAMPART_ASSIGN_OR_RETURN(
         Stmt obs, w.Prepare("INSERT OR IGNORE INTO observables (kind, value, seq) VALUES (?1,?2,?3)"));
     RAMPART_ASSIGN_OR_RETURN(Stmt load_versions, w.Prepare(kLoadVersionsSql));
+    // Owner statements only when some object carries an owner (tests and
+    // benchmarks write without); one primary-key look-up per such object.
+    std::optional<Stmt> owner_sel, owner_ins;
+    if (std::any_of(objects.begin(), objects.end(), [](const NewObject& o) { return !o.owner.empty(); })) {
+      RAMPART_ASSIGN_OR_RETURN(Stmt sel, w.Prepare(kOwnerSelect));
+      RAMPART_ASSIGN_OR_RETURN(Stmt ins_owner,
+                               w.Prepare("INSERT INTO object_owners (id, owner) VALUES (?1, ?2)"));
+      owner_sel.emplace(std::move(sel));
+      owner_ins.emplace(std::move(ins_owner));
+    }
+    std::string canonical_id;
     bool added_any = false;
     for (const NewObject& o : objects) {
       WriteOutcome wo;
@@ -1078,6 +1220,28 @@ class SqliteStore final : public Store {
         wo.message = std::string(v.message());
         out->push_back(std::move(wo));
         continue;
+      }
+      // Ownership first (before the duplicate check): a version of an id
+      // another owner holds is refused, re-posted or not. Inside the write
+      // transaction, so no other writer can take the id meanwhile.
+      bool record_owner = false;
+      if (!o.owner.empty()) {
+        canonical_id = stix::CanonicalId(o.id);
+        owner_sel->Bind(1, canonical_id, true);
+        auto row = owner_sel->Next();
+        if (!row.ok()) {
+          sqlite3_reset(owner_sel->raw());
+          return row.status();
+        }
+        const bool taken = *row && owner_sel->View(0) != o.owner;
+        record_owner = !*row;
+        sqlite3_reset(owner_sel->raw());
+        if (taken) {
+          wo.result = WriteResult::kFailed;
+          wo.message = kIdTakenMessage;
+          out->push_back(std::move(wo));
+          continue;
+        }
       }
       Micros date_added = std::max(Now(), last + 1);
       Micros version = ObjectVersion(o, date_added);
@@ -1119,6 +1283,12 @@ class SqliteStore final : public Store {
         return Status::Internal("object version appeared during insert: " + o.id);
       }
       int64_t seq = w.LastRowId();
+      if (record_owner) {
+        owner_ins->Bind(1, canonical_id, true).Bind(2, o.owner, true);
+        rc = owner_ins->Step();
+        sqlite3_reset(owner_ins->raw());
+        if (rc != SQLITE_DONE) return SqliteStatus(rc, w.db(), "record owner of " + o.id);
+      }
       RAMPART_RETURN_IF_ERROR(StoreChangedFlags(w, versions));
       for (const Observable& x : o.observables) {
         obs.Bind(1, x.kind, true).Bind(2, x.value, true).Bind(3, seq);
@@ -1379,6 +1549,8 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by pool_mu_
 
+  std::optional<CursorCodec> cursor_;  // set by InitCursor before use; then immutable
+
   static constexpr size_t kMaxCachedCids = 100000;
   std::mutex cid_mu_;
   std::unordered_map<std::string, int64_t> cid_cache_;  // guarded by cid_mu_
@@ -1396,11 +1568,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const Sql
   fs::path path = fs::path(dir) / kSqliteDbFileName;
   if (!fs::exists(path, ec)) {
     if (!options.create_if_missing) return Status::NotFound("no Rampart database at " + path.string());
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IoError("cannot create data directory " + dir + ": " + ec.message());
+    RAMPART_RETURN_IF_ERROR(MakePrivateDir(dir));
+    RAMPART_RETURN_IF_ERROR(CheckPrivate(dir, dir));
+    RAMPART_RETURN_IF_ERROR(MakePrivateFile(path));
   } else if (!fs::is_regular_file(path, ec)) {
     return Status::Corruption(path.string() + " is not a regular file");
   }
+  // Refused before anything is read or written: a store others can read has
+  // already leaked, one others can write may be forged.
+  RAMPART_RETURN_IF_ERROR(CheckPrivateStore(dir));
   RAMPART_ASSIGN_OR_RETURN(auto raw, Connection::Open(path.string(), Connection::Mode::kRaw,
                                                       options.busy_timeout_ms, true));
   sqlite3_busy_timeout(raw->db(), options.busy_timeout_ms);
@@ -1426,7 +1602,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const Sql
         raw->Exec("PRAGMA max_page_count=" + std::to_string(options.max_page_count_for_test)));
   }
   RAMPART_RETURN_IF_ERROR(Migrate(*raw, path.string()));
-  return std::unique_ptr<Store>(new SqliteStore(dir, path.string(), options, std::move(raw)));
+  auto store = std::make_unique<SqliteStore>(dir, path.string(), options, std::move(raw));
+  RAMPART_RETURN_IF_ERROR(store->InitCursor());
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 Result<std::vector<std::string>> ExplainObjectQueryForTest(Store& store, const ObjectQuery& q) {
@@ -1457,14 +1635,15 @@ Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& dat
       return Status::Corruption(src.string() + " fails integrity_check: " + (row ? s.Text(0) : ""));
     }
   }
-  fs::create_directories(data_dir, ec);
-  if (ec) return Status::IoError("cannot create " + data_dir + ": " + ec.message());
+  RAMPART_RETURN_IF_ERROR(MakePrivateDir(data_dir));
+  RAMPART_RETURN_IF_ERROR(CheckPrivate(data_dir, data_dir));
   fs::path dst = fs::path(data_dir) / kSqliteDbFileName;
   if (!fs::is_empty(data_dir, ec) && !force) {
     return Status::Conflict(data_dir + " is not empty; pass --force to overwrite");
   }
   fs::path tmp = fs::path(data_dir) / (std::string(kSqliteDbFileName) + ".restoring");
   fs::remove(tmp, ec);
+  RAMPART_RETURN_IF_ERROR(MakePrivateFile(tmp));
   {
     RAMPART_ASSIGN_OR_RETURN(auto from, Connection::Open(src.string(), Connection::Mode::kRaw, 5000, false));
     RAMPART_ASSIGN_OR_RETURN(auto to, Connection::Open(tmp.string(), Connection::Mode::kRaw, 5000, true));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +91,22 @@ size_t CountAll(Store& s) {
   return p.ok() ? p->objects.size() : 0;
 }
 
+// A directory made by a test (not by the store), made private as the store
+// requires: the directory 0700, its files 0600.
+void Privatize(const std::string& dir) {
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    fs::permissions(e.path(), fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
+  }
+}
+
+mode_t ModeOf(const fs::path& p) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) return 07777;
+  return st.st_mode & 0777;
+}
+
 std::string ReadBytes(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -152,6 +169,7 @@ TEST(SqliteStoreTest, CorruptFileRefusedAndUntouched) {
     fs::create_directories(dir);
     fs::path db = fs::path(dir) / kSqliteDbFileName;
     std::ofstream(db, std::ios::binary) << content;
+    Privatize(dir);
     auto r = OpenSqliteStore(dir);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
@@ -169,6 +187,7 @@ TEST(SqliteStoreTest, ForeignSqliteDatabaseRefused) {
   ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
+  Privatize(dir);
   std::string before = ReadBytes(path);
   auto r = OpenSqliteStore(dir);
   ASSERT_FALSE(r.ok());
@@ -572,37 +591,55 @@ struct V1Row {
 };
 constexpr char kOther[] = "22222222-2222-4222-8222-222222222222";
 
-void WriteV1Database(const std::string& dir, const std::vector<V1Row>& rows) {
-  fs::create_directories(dir);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &db), SQLITE_OK);
-  auto exec = [&](const std::string& sql) {
+// A database file in `dir` as an old binary left it at schema `version`
+// (made from the migrations' own SQL, never from today's schema), made
+// private when closed.
+class OldDatabase {
+ public:
+  OldDatabase(const std::string& dir, int version) : dir_(dir) {
+    fs::create_directories(dir);
+    EXPECT_EQ(sqlite3_open((fs::path(dir) / kSqliteDbFileName).c_str(), &db_), SQLITE_OK);
+    Exec("PRAGMA application_id=" + std::to_string(sqlite::kApplicationId));
+    for (const auto& m : sqlite::kMigrations) {
+      if (m.version <= version) Exec(m.sql);
+    }
+    Exec("PRAGMA user_version=" + std::to_string(version));
+    Exec(std::string("INSERT INTO collections (cid, id, api_root, title, description,"
+                     " media_types, default_tlp, is_public, created, last_date_added) VALUES (1, '") +
+         kC + "', '', 't', '', '', 0, 0, 0, 0), (2, '" + kOther + "', '', 'u', '', '', 0, 0, 0, 0)");
+  }
+  ~OldDatabase() {
+    sqlite3_close(db_);
+    Privatize(dir_);
+  }
+  void Exec(const std::string& sql) {
     char* err = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
     EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "") << " in " << sql.substr(0, 80);
     sqlite3_free(err);
-  };
+  }
+
+ private:
+  const std::string dir_;
+  sqlite3* db_ = nullptr;
+};
+
+void WriteV1Database(const std::string& dir, const std::vector<V1Row>& rows) {
   static_assert(sqlite::kMigrations[0].version == 1);
-  exec("PRAGMA application_id=" + std::to_string(sqlite::kApplicationId));
-  exec(sqlite::kMigrations[0].sql);
-  exec("PRAGMA user_version=1");
-  exec(std::string("INSERT INTO collections (cid, id, api_root, title, description, media_types,"
-                   " default_tlp, is_public, created, last_date_added) VALUES (1, '") +
-       kC + "', '', 't', '', '', 0, 0, 0, 0), (2, '" + kOther + "', '', 'u', '', '', 0, 0, 0, 0)");
+  OldDatabase db(dir, 1);
   Micros date_added = 1000;
   for (const V1Row& r : rows) {
     ++date_added;
-    exec("INSERT INTO objects (cid, id, version, date_added, type, spec_version, created, modified,"
-         " created_by_ref, revoked, valid_from, valid_until, marking_refs, org_id, user_id,"
-         " source_peer, anonymous, sharing_groups, red_recipients, effective_tlp,"
-         " default_marking_applied, observables, json) VALUES (" +
-         std::to_string(r.cid) + ", '" + r.id + "', " + std::to_string(r.version) + ", " +
-         std::to_string(date_added) + ", 'indicator', '" + r.spec + "', " +
-         std::to_string(r.version) + ", " + std::to_string(r.version) +
-         ", '', 0, NULL, NULL, '', '', '', '', 0, '', '', 0, 0, '', '{}')");
+    db.Exec("INSERT INTO objects (cid, id, version, date_added, type, spec_version, created,"
+            " modified, created_by_ref, revoked, valid_from, valid_until, marking_refs, org_id,"
+            " user_id, source_peer, anonymous, sharing_groups, red_recipients, effective_tlp,"
+            " default_marking_applied, observables, json) VALUES (" +
+            std::to_string(r.cid) + ", '" + r.id + "', " + std::to_string(r.version) + ", " +
+            std::to_string(date_added) + ", 'indicator', '" + r.spec + "', " +
+            std::to_string(r.version) + ", " + std::to_string(r.version) +
+            ", '', 0, NULL, NULL, '', '', '', '', 0, '', '', 0, 0, '', '{}')");
   }
-  exec("UPDATE collections SET last_date_added = " + std::to_string(date_added));
-  sqlite3_close(db);
+  db.Exec("UPDATE collections SET last_date_added = " + std::to_string(date_added));
 }
 
 std::vector<std::pair<std::string, Micros>> Select(Store& s, const char* collection,
@@ -760,6 +797,177 @@ TEST(SqliteStoreTest, BackupAndRestore) {
   std::ofstream(fs::path(bad) / kSqliteDbFileName) << "garbage";
   EXPECT_EQ(RestoreSqliteBackup(bad, FreshDir(), false).code(), StatusCode::kCorruption);
   EXPECT_TRUE(RestoreSqliteBackup(FreshDir(), FreshDir(), false).IsNotFound());
+}
+
+
+// Schema migration 3 (owners): a database written by schema v2 gets the
+// owner of every stored id from the id's earliest version (date_added, seq;
+// any collection; ids compared in lower case).
+TEST(SqliteStoreTest, MigratesV2DatabaseBackfillingOwners) {
+  std::string dir = FreshDir();
+  {
+    static_assert(sqlite::kMigrations[1].version == 2);
+    OldDatabase db(dir, 2);
+    for (const testing::LegacyObjectRow& r : testing::OwnerBackfillRows()) {
+      db.Exec("INSERT INTO objects (seq, cid, id, version, date_added, type, spec_version,"
+              " created_by_ref, revoked, marking_refs, org_id, user_id, source_peer, anonymous,"
+              " sharing_groups, red_recipients, effective_tlp, default_marking_applied,"
+              " observables, json, latest_spec, is_first, is_last) VALUES (" +
+              std::to_string(r.seq) + ", " + std::to_string(r.collection) + ", '" + r.id + "', " +
+              std::to_string(r.date_added) + ", " + std::to_string(r.date_added) +
+              ", 'indicator', '2.1', '" + r.created_by_ref + "', 0, '', '" + r.org_id + "', '', '" +
+              r.source_peer + "', " + std::to_string(int{r.anonymous}) +
+              ", '', '', 0, 0, '', '{}', 1, 1, 1)");
+    }
+    db.Exec("UPDATE collections SET last_date_added = 1000");
+  }
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(s);
+  testing::ExpectBackfilledOwners(*s, kC);
+}
+
+// Two store instances (as two processes) on one file: one writer lock, so
+// exactly one of two concurrent first writers of an id wins.
+TEST(SqliteStoreTest, TwoInstancesRaceForOneIdOneWins) {
+  std::string dir = FreshDir();
+  auto a = MustOpen(dir);
+  auto b = MustOpen(dir);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(MakeCollection(*a).ok());
+  Collection other;
+  other.id = kOther;
+  other.title = "u";
+  ASSERT_TRUE(b->CreateCollection(other).ok());
+  constexpr int kIds = 30;
+  std::atomic<int> added[kIds] = {};
+  auto writer = [&](Store& s, const char* coll, const std::string& owner, Micros version) {
+    for (int i = 0; i < kIds; ++i) {
+      NewObject o = Obj(i, version);
+      o.owner = owner;
+      auto r = s.AddObjects(coll, {o});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if ((*r)[0].result == WriteResult::kAdded) ++added[i];
+    }
+  };
+  std::thread ta([&] { writer(*a, kC, "org:a", 1000); });
+  std::thread tb([&] { writer(*b, kOther, "org:b", 2000); });
+  ta.join();
+  tb.join();
+  for (int i = 0; i < kIds; ++i) {
+    EXPECT_EQ(added[i].load(), 1) << i;
+    EXPECT_EQ(*a->GetObjectOwner("indicator--" + std::to_string(i)),
+              *b->GetObjectOwner("indicator--" + std::to_string(i)));
+  }
+  // Both instances share one cursor key (the secret is in the file).
+  EXPECT_EQ(*a->GetOrCreateSecret("cursor-key"), *b->GetOrCreateSecret("cursor-key"));
+  ObjectQuery q;
+  q.collection_id = kC;
+  q.limit = 1;
+  auto p = a->QueryObjects(q);
+  ASSERT_TRUE(p.ok());
+  if (p->more) {
+    q.cursor = p->next;
+    EXPECT_TRUE(b->QueryObjects(q).ok());
+  }
+}
+
+// What is at rest is the forum's alone: whatever the umask, the data
+// directory is 0700 and every database file 0600, also for backups and
+// restores.
+class UmaskZero {
+ public:
+  UmaskZero() : old_(::umask(0)) {}
+  ~UmaskZero() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+TEST(SqliteStoreTest, FilesArePrivateWhateverTheUmask) {
+  UmaskZero umask0;
+  const std::string dir = (BaseDir() / "private" / "data").string();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+    ASSERT_TRUE(s->AddObjects(kC, {Obj(1), Obj(2)}).ok());
+    EXPECT_EQ(ModeOf(dir), 0700u);
+    for (const char* f : {"rampart.db", "rampart.db-wal", "rampart.db-shm"}) {
+      ASSERT_TRUE(fs::exists(fs::path(dir) / f)) << f;
+      EXPECT_EQ(ModeOf(fs::path(dir) / f), 0600u) << f;
+    }
+    const std::string backup = (BaseDir() / "private" / "backup").string();
+    ASSERT_TRUE(s->Backup(backup).ok());
+    EXPECT_EQ(ModeOf(backup), 0700u);
+    for (const auto& e : fs::directory_iterator(backup)) {
+      EXPECT_EQ(ModeOf(e.path()), 0600u) << e.path();
+    }
+    s.reset();
+    const std::string restored = (BaseDir() / "private" / "restored").string();
+    ASSERT_TRUE(RestoreSqliteBackup(backup, restored, false).ok());
+    EXPECT_EQ(ModeOf(restored), 0700u);
+    for (const auto& e : fs::directory_iterator(restored)) {
+      EXPECT_EQ(ModeOf(e.path()), 0600u) << e.path();
+    }
+    // Restoring over the original keeps it private too.
+    ASSERT_TRUE(RestoreSqliteBackup(backup, dir, true).ok());
+    EXPECT_EQ(ModeOf(dir), 0700u);
+    EXPECT_EQ(ModeOf(fs::path(dir) / kSqliteDbFileName), 0600u);
+  }
+  auto again = MustOpen(dir);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(CountAll(*again), 2u);
+}
+
+TEST(SqliteStoreTest, OpenRefusesAStoreOthersCanReadOrWrite) {
+  const std::string dir = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(s && MakeCollection(*s).ok());
+    ASSERT_TRUE(s->AddObjects(kC, {Obj(1)}).ok());
+  }
+  const fs::path db = fs::path(dir) / kSqliteDbFileName;
+  const std::string wal = db.string() + "-wal";
+  std::ofstream(wal, std::ios::app).close();  // the WAL exists (0600) even if checkpointed away
+  ::chmod(wal.c_str(), 0600);
+  struct Case {
+    std::string path;
+    mode_t loose;
+  } cases[] = {
+      {dir, 0755}, {dir, 0701}, {dir, 0770}, {db.string(), 0644}, {db.string(), 0602},
+      {db.string(), 0660}, {wal, 0640},
+  };
+  for (const Case& c : cases) {
+    const mode_t good = c.path == dir ? 0700 : 0600;
+    ASSERT_EQ(::chmod(c.path.c_str(), c.loose), 0);
+    for (bool create : {true, false}) {
+      SqliteOptions o;
+      o.create_if_missing = create;
+      auto r = OpenSqliteStore(dir, o);
+      ASSERT_FALSE(r.ok()) << c.path << " " << std::oct << c.loose;
+      EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+      const std::string msg(r.status().message());
+      EXPECT_NE(msg.find(c.path + " is accessible by group or others"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("chmod 700 " + dir + " && chmod 600 " + db.string() + "*"),
+                std::string::npos)
+          << msg;
+    }
+    EXPECT_EQ(ModeOf(c.path), c.loose);  // refused, not silently repaired
+    ASSERT_EQ(::chmod(c.path.c_str(), good), 0);
+  }
+  EXPECT_TRUE(MustOpen(dir));
+  // A backup or restore into a directory others can enter is refused too.
+  const std::string open_dir = FreshDir();
+  fs::create_directories(open_dir);
+  ::chmod(open_dir.c_str(), 0755);
+  auto s = MustOpen(dir);
+  EXPECT_EQ(s->Backup(open_dir).code(), StatusCode::kPermissionDenied);
+  const std::string backup = FreshDir();
+  ASSERT_TRUE(s->Backup(backup).ok());
+  EXPECT_EQ(RestoreSqliteBackup(backup, open_dir, true).code(), StatusCode::kPermissionDenied);
+  // A new store in an existing directory others can enter: refused.
+  EXPECT_EQ(OpenSqliteStore(open_dir).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_FALSE(fs::exists(fs::path(open_dir) / kSqliteDbFileName));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <set>
@@ -99,6 +100,57 @@ std::vector<StoredObject> QueryAll(Store& s, ObjectQuery q) {
 }
 
 }  // namespace
+
+const std::vector<LegacyObjectRow>& OwnerBackfillRows() {
+  static const std::vector<LegacyObjectRow> rows = {
+      // a: first a named local submission by o1 (upper-case id); later o2 elsewhere.
+      {1, 1, "indicator--AAAA", 100, "", "o1", "", false},
+      {2, 2, "indicator--aaaa", 200, "", "o2", "", false},
+      // b: first relayed from a peer, created by identity--XYZ (via org o3).
+      {3, 1, "indicator--bbbb", 100, "identity--XYZ", "o3", "peer-1", false},
+      // c: relayed, no created_by_ref.
+      {4, 1, "indicator--cccc", 100, "", "o4", "peer-1", false},
+      // d: an anonymous local submission: owned by nobody.
+      {5, 1, "indicator--dddd", 100, "", "o5", "", true},
+      // e: no organisation (the forum itself): nobody.
+      {6, 1, "indicator--eeee", 100, "", "", "", false},
+      // f: the same date_added in both collections: the lower seq is earlier.
+      {8, 1, "indicator--ffff", 300, "", "o8", "", false},
+      {7, 2, "indicator--FFFF", 300, "", "o7", "", false},
+      // g: an earlier date_added wins over a lower seq.
+      {9, 1, "indicator--gggg", 500, "", "o9", "", false},
+      {10, 2, "indicator--gggg", 400, "", "o10", "", false},
+  };
+  return rows;
+}
+
+void ExpectBackfilledOwners(Store& s, const std::string& c1) {
+  const std::pair<const char*, const char*> want[] = {
+      {"indicator--aaaa", "org:o1"}, {"indicator--bbbb", "creator:identity--xyz"},
+      {"indicator--cccc", "relay:o4"}, {"indicator--dddd", ""}, {"indicator--eeee", ""},
+      {"indicator--ffff", "org:o7"}, {"indicator--gggg", "org:o10"},
+  };
+  for (const auto& [id, owner] : want) {
+    auto got = s.GetObjectOwner(id);
+    ASSERT_TRUE(got.ok()) << id << " " << got.status().ToString();
+    EXPECT_EQ(*got, owner) << id;
+  }
+  EXPECT_EQ(*s.GetObjectOwner("INDICATOR--AAAA"), "org:o1");
+  EXPECT_TRUE(s.GetObjectOwner("indicator--zzzz").status().IsNotFound());
+  auto add = [&](const char* id, const std::string& owner) {
+    NewObject o = Obj("indicator", 0, kT0);
+    o.id = id;
+    o.owner = owner;
+    auto r = s.AddObjects(c1, {o});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? (*r)[0] : WriteOutcome{};
+  };
+  EXPECT_EQ(add("indicator--aaaa", "org:o2").message, kIdTakenMessage);
+  EXPECT_EQ(add("indicator--AAAA", "org:o1").result, WriteResult::kAdded);
+  EXPECT_EQ(add("indicator--dddd", "org:o5").message, kIdTakenMessage);
+  EXPECT_EQ(add("indicator--eeee", "org:anyone").message, kIdTakenMessage);
+  EXPECT_EQ(add("indicator--bbbb", "creator:identity--xyz").result, WriteResult::kAdded);
+}
 
 void StoreConformanceTest::SetUp() {
   store_ = GetParam()();
@@ -650,7 +702,22 @@ TEST_P(StoreConformanceTest, MalformedOrForeignCursorIsInvalidArgument) {
   q.collection_id = kC2;
   q.cursor = p.next;
   EXPECT_EQ(store().QueryObjects(q).status().code(), StatusCode::kInvalidArgument);
+  // Another store (its own cursor key) with the same collection and rows:
+  // neither takes the other's cursors.
+  std::unique_ptr<Store> other = GetParam()();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->CreateCollection(Coll(kC1, "c1")).ok());
+  AddAll(*other, kC1, {Obj("indicator", 1, kT0), Obj("indicator", 2, kT0)});
   q.collection_id = kC1;
+  auto r = other->QueryObjects(q);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), kInvalidCursorMessage);
+  q.cursor.clear();
+  Page po = Query(*other, q);
+  ASSERT_TRUE(po.more);
+  EXPECT_NE(po.next, p.next);
+  q.cursor = po.next;
+  EXPECT_EQ(store().QueryObjects(q).status().code(), StatusCode::kInvalidArgument);
   q.cursor.clear();
   q.limit = 0;
   EXPECT_EQ(store().QueryObjects(q).status().code(), StatusCode::kInvalidArgument);
@@ -1051,6 +1118,308 @@ TEST_P(StoreConformanceTest, FailedWriteRecordsNoAudit) {
   w.audit = AuditEntry{"u1", "objects.add", "missing", "{}"};
   EXPECT_FALSE(store().AddObjects("missing", {Obj("indicator", 1, kT0)}, w).ok());
   EXPECT_TRUE(store().ReadAudit(0, 10)->empty());
+}
+
+
+// ---- Ownership of ids (NewObject::owner, Store::GetObjectOwner) ----
+
+NewObject Owned(const std::string& type, int n, Micros modified, const std::string& owner) {
+  NewObject o = Obj(type, n, modified);
+  o.owner = owner;
+  return o;
+}
+
+TEST_P(StoreConformanceTest, OwnerIsRecordedWithTheFirstVersionAndKeptAfterDelete) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  EXPECT_TRUE(store().GetObjectOwner("indicator--" + Uuid(1)).status().IsNotFound());
+  AddAll(store(), kC1, {Owned("indicator", 1, kT0, "org:a")});
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(1)), "org:a");
+  // Compared by stix::CanonicalId: any case of the id is the same id.
+  std::string upper = "INDICATOR--" + Uuid(1);
+  EXPECT_EQ(*store().GetObjectOwner(upper), "org:a");
+  // The owner adds versions; another owner cannot.
+  AddAll(store(), kC1, {Owned("indicator", 1, kT0 + 1, "org:a")});
+  auto r = store().AddObjects(kC1, {Owned("indicator", 1, kT0 + 2, "org:b")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].result, WriteResult::kFailed);
+  EXPECT_EQ((*r)[0].message, kIdTakenMessage);
+  // Deleting every version keeps the owner: the id cannot be re-taken.
+  ASSERT_EQ(*store().DeleteObject(kC1, "indicator--" + Uuid(1), VersionFilter{}, {}), 2u);
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(1)), "org:a");
+  r = store().AddObjects(kC1, {Owned("indicator", 1, kT0 + 3, "org:b")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].result, WriteResult::kFailed);
+  EXPECT_EQ((*r)[0].message, kIdTakenMessage);
+  AddAll(store(), kC1, {Owned("indicator", 1, kT0 + 3, "org:a")});
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.versions.all = true;
+  EXPECT_THAT(Versions(Query(store(), q)), ElementsAre(kT0 + 3));
+}
+
+TEST_P(StoreConformanceTest, OwnerHoldsTheIdInEveryCollectionAndCase) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c1")).ok());
+  ASSERT_TRUE(store().CreateCollection(Coll(kC2, "c2")).ok());
+  NewObject first = Owned("indicator", 1, kT0, "org:a");
+  first.id = "indicator--abcdef01-0000-4000-8000-00000000abcd";
+  AddAll(store(), kC1, {first});
+  // The same id in upper case, in another collection, by another owner.
+  NewObject other = Owned("indicator", 1, kT0 + 1, "org:b");
+  other.id = "indicator--ABCDEF01-0000-4000-8000-00000000ABCD";
+  EXPECT_EQ(*store().GetObjectOwner(other.id), "org:a");
+  auto r = store().AddObjects(kC2, {other});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].result, WriteResult::kFailed);
+  EXPECT_EQ((*r)[0].message, kIdTakenMessage);
+  ObjectQuery q;
+  q.collection_id = kC2;
+  EXPECT_TRUE(Query(store(), q).objects.empty());
+  // The owner may put it in the other collection.
+  other.owner = "org:a";
+  AddAll(store(), kC2, {other});
+}
+
+TEST_P(StoreConformanceTest, OwnerCheckComesBeforeTheDuplicateCheck) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  NewObject a = Owned("indicator", 1, kT0, "org:a");
+  AddAll(store(), kC1, {a});
+  NewObject b = a;
+  b.owner = "org:b";
+  auto r = store().AddObjects(kC1, {b, a});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].result, WriteResult::kFailed);  // not kDuplicate
+  EXPECT_EQ((*r)[0].message, kIdTakenMessage);
+  EXPECT_EQ((*r)[1].result, WriteResult::kDuplicate);
+}
+
+TEST_P(StoreConformanceTest, EmptyOwnerChecksNothingAndRecordsNothing) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  AddAll(store(), kC1, {Obj("indicator", 1, kT0)});
+  EXPECT_TRUE(store().GetObjectOwner("indicator--" + Uuid(1)).status().IsNotFound());
+  // The first version that carries an owner records it...
+  AddAll(store(), kC1, {Owned("indicator", 1, kT0 + 1, "org:a")});
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(1)), "org:a");
+  // ...and a version without one is not checked.
+  AddAll(store(), kC1, {Obj("indicator", 1, kT0 + 2)});
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(1)), "org:a");
+}
+
+TEST_P(StoreConformanceTest, OwnersWithinOneRequest) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  auto r = store().AddObjects(
+      kC1, {Owned("indicator", 1, kT0, "org:a"), Owned("indicator", 1, kT0 + 1, "org:b"),
+            Owned("indicator", 2, kT0, "org:b"), Owned("indicator", 1, kT0 + 2, "org:a")});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[0].result, WriteResult::kAdded);
+  EXPECT_EQ((*r)[1].result, WriteResult::kFailed);
+  EXPECT_EQ((*r)[1].message, kIdTakenMessage);
+  EXPECT_EQ((*r)[2].result, WriteResult::kAdded);
+  EXPECT_EQ((*r)[3].result, WriteResult::kAdded);
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(1)), "org:a");
+  EXPECT_EQ(*store().GetObjectOwner("indicator--" + Uuid(2)), "org:b");
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.versions.all = true;
+  EXPECT_THAT(Versions(Query(store(), q)), ElementsAre(kT0, kT0, kT0 + 2));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentFirstWritesOfOneIdHaveOneWinner) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c1")).ok());
+  ASSERT_TRUE(store().CreateCollection(Coll(kC2, "c2")).ok());
+  constexpr int kIds = 20, kWriters = 4;
+  std::atomic<int> added[kIds] = {};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kWriters; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < kIds; ++i) {
+        // Writers race on every id, in both collections, each its own version.
+        auto r = store().AddObjects(t % 2 ? kC1 : kC2,
+                                    {Owned("indicator", i, kT0 + t, "org:" + std::to_string(t))});
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        if ((*r)[0].result == WriteResult::kAdded) {
+          ++added[i];
+        } else {
+          EXPECT_EQ((*r)[0].message, kIdTakenMessage);
+        }
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  for (int i = 0; i < kIds; ++i) {
+    EXPECT_EQ(added[i].load(), 1) << i;
+    auto owner = store().GetObjectOwner("indicator--" + Uuid(i));
+    ASSERT_TRUE(owner.ok());
+    // The only stored version is the winner's.
+    size_t versions = 0;
+    for (const char* c : {kC1, kC2}) {
+      ObjectQuery q;
+      q.collection_id = c;
+      q.ids = {"indicator--" + Uuid(i)};
+      q.versions.all = true;
+      for (const auto& o : Query(store(), q).objects) {
+        ++versions;
+        EXPECT_EQ("org:" + std::to_string(o.version - kT0), *owner);
+      }
+    }
+    EXPECT_EQ(versions, 1u) << i;
+  }
+}
+
+// ---- Server secrets ----
+
+TEST_P(StoreConformanceTest, SecretsAreRandomCreatedOnceAndStable) {
+  auto a = store().GetOrCreateSecret("test-a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(*store().GetOrCreateSecret("test-a"), *a);
+  auto b = store().GetOrCreateSecret("test-b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->size(), 32u);
+  EXPECT_NE(*a, *b);
+  EXPECT_NE(*a, std::string(32, '\0'));
+  // The cursor key exists (made at open) and is not any other secret.
+  auto cursor_key = store().GetOrCreateSecret(kCursorKeySecret);
+  ASSERT_TRUE(cursor_key.ok());
+  EXPECT_NE(*cursor_key, *a);
+  // Concurrent first uses agree.
+  std::vector<std::string> got(8);
+  std::vector<std::thread> ts;
+  for (size_t t = 0; t < got.size(); ++t) {
+    ts.emplace_back([&, t] {
+      auto r = store().GetOrCreateSecret("test-c");
+      ASSERT_TRUE(r.ok());
+      got[t] = *r;
+    });
+  }
+  for (auto& t : ts) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, got[0]);
+  // Another store has other secrets.
+  std::unique_ptr<Store> other = GetParam()();
+  ASSERT_TRUE(other);
+  EXPECT_NE(*other->GetOrCreateSecret("test-a"), *a);
+}
+
+// ---- Cursors: authenticated, encrypted ----
+
+// Strict base64url (no padding) to bytes, for looking inside a cursor.
+std::string Base64UrlBytes(const std::string& s) {
+  auto v = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    int x = v(c);
+    if (x < 0) return "";
+    acc = (acc << 6) | static_cast<uint32_t>(x);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+bool ContainsInteger(const std::string& bytes, int64_t v) {
+  std::string be(8, '\0'), le(8, '\0');
+  for (int i = 0; i < 8; ++i) {
+    be[7 - i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    le[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  // In decimal only when long enough not to turn up by chance.
+  const std::string dec = std::to_string(v);
+  return bytes.find(be) != std::string::npos || bytes.find(le) != std::string::npos ||
+         (dec.size() >= 6 && bytes.find(dec) != std::string::npos);
+}
+
+TEST_P(StoreConformanceTest, CursorRefusesEveryTamperedOrForgedValue) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  AddAll(store(), kC1, {Obj("indicator", 1, kT0), Obj("indicator", 2, kT0), Obj("indicator", 3, kT0)});
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.limit = 1;
+  Page p = Query(store(), q);
+  ASSERT_TRUE(p.more);
+  const std::string good = p.next;
+  auto refused = [&](const std::string& cursor) {
+    ObjectQuery bad = q;
+    bad.cursor = cursor;
+    auto r = store().QueryObjects(bad);
+    if (r.ok()) return false;
+    int calls = 0;
+    auto scan = store().ScanObjects(bad, [&](const StoredObject&) { ++calls; });
+    return r.status().code() == StatusCode::kInvalidArgument &&
+           r.status().message() == kInvalidCursorMessage &&
+           scan.status().code() == StatusCode::kInvalidArgument && calls == 0;
+  };
+  // Every character (each byte class: format byte, nonce, ciphertext, tag),
+  // changed to each of a few other characters.
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char c : {'A', 'f', '0', '-', '_'}) {
+      if (good[i] == c) continue;
+      std::string t = good;
+      t[i] = c;
+      EXPECT_TRUE(refused(t)) << "char " << i << " -> " << c;
+    }
+  }
+  // Truncated at every length, extended, padded, empty, garbage, huge.
+  for (size_t n = 1; n < good.size(); ++n) EXPECT_TRUE(refused(good.substr(0, n))) << n;
+  for (const std::string& bad :
+       {good + "A", good + "AAAA", good + "=", "=" + good, std::string("garbage"), std::string("!!"),
+        std::string(good.size(), 'A'), std::string(5000, 'A'), good.substr(1) + good[0],
+        std::string(good.size(), '\0')}) {
+    EXPECT_TRUE(refused(bad)) << bad;
+  }
+  // The old plain-text format (base64 of "1.<date_added>.<seq>.<check>").
+  EXPECT_TRUE(refused("MS4xNzAwMDAwMDAwMDAwMDAwLjEuMDAwMDAwMDAwMDAw"));
+  // The good one still works, and the same position always gives the same cursor.
+  q.cursor = good;
+  Page p2 = Query(store(), q);
+  ASSERT_EQ(p2.objects.size(), 1u);
+  EXPECT_EQ(p2.objects[0].id, "indicator--" + Uuid(2));
+  q.cursor.clear();
+  EXPECT_EQ(Query(store(), q).next, good);
+}
+
+TEST_P(StoreConformanceTest, CursorRevealsNothingAboutTheRows) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c")).ok());
+  std::vector<NewObject> objs;
+  for (int i = 0; i < 6; ++i) objs.push_back(Obj("indicator", i, kT0 + i));
+  AddAll(store(), kC1, objs);
+  ObjectQuery q;
+  q.collection_id = kC1;
+  q.limit = 1;
+  std::set<std::string> cursors;
+  for (int page = 0; page < 5; ++page) {
+    Page p = Query(store(), q);
+    ASSERT_TRUE(p.more);
+    ASSERT_EQ(p.objects.size(), 1u);
+    const StoredObject& last = p.objects[0];
+    const std::string bytes = Base64UrlBytes(p.next);
+    ASSERT_FALSE(bytes.empty()) << p.next;
+    for (int64_t v : {last.date_added, last.seq, last.version}) {
+      EXPECT_FALSE(ContainsInteger(bytes, v)) << v;
+      EXPECT_FALSE(ContainsInteger(p.next, v)) << v;
+    }
+    // Same length for every position; distinct positions, distinct cursors.
+    if (!cursors.empty()) EXPECT_EQ(p.next.size(), cursors.begin()->size());
+    EXPECT_TRUE(cursors.insert(p.next).second);
+    q.cursor = p.next;
+  }
+  // Neighbouring positions share no long run of bytes (no readable counter).
+  std::vector<std::string> v(cursors.begin(), cursors.end());
+  std::string a = Base64UrlBytes(v[0]), b = Base64UrlBytes(v[1]);
+  size_t same = 0;
+  for (size_t i = 1; i < a.size() && i < b.size(); ++i) same += a[i] == b[i];
+  EXPECT_LT(same, a.size() / 4);
 }
 
 }  // namespace

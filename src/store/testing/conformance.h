@@ -20,15 +20,21 @@
 // version|spec_version], combinations), manifests, versions, cursor stability
 // under concurrent inserts, malformed cursors, idempotent re-posts,
 // date_added/seq monotonicity, deletes + tombstones, observables, status
-// retention, identities, the audit chain (standalone and WriteOptions.audit).
+// retention, identities, the audit chain (standalone and WriteOptions.audit),
+// ownership of ids (recorded with the first version, any case, any
+// collection, kept after deletes, checked before duplicates, one winner of
+// concurrent first writes), server secrets, and cursors that cannot be
+// tampered with, forged, moved to another collection or store, or read.
 #ifndef RAMPART_STORE_TESTING_CONFORMANCE_H_
 #define RAMPART_STORE_TESTING_CONFORMANCE_H_
 
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <ostream>
 #include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -45,6 +51,30 @@ inline void PrintTo(const testing::StoreFactory&, std::ostream* os) { *os << "fa
 }  // namespace rampart::store
 
 namespace rampart::store::testing {
+
+// ---- A fixture for each backend's own owner-migration test ----
+
+// One object version as a binary from before owners stored it.
+struct LegacyObjectRow {
+  int64_t seq;
+  int collection;  // 1 or 2: the test's first or second collection
+  const char* id;
+  Micros date_added;
+  const char* created_by_ref;
+  const char* org_id;
+  const char* source_peer;
+  bool anonymous;
+};
+
+// Rows from which the owner migration must backfill owners: the owner of an
+// id is derived from its earliest version by (date_added, seq), in any
+// collection, whatever the case of the id.
+const std::vector<LegacyObjectRow>& OwnerBackfillRows();
+
+// After a backend migrated a store holding OwnerBackfillRows() (collection 1
+// = `c1`): checks every backfilled owner, then that AddObjects into `c1`
+// enforces them ("" = nobody may add versions).
+void ExpectBackfilledOwners(Store& s, const std::string& c1);
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
