@@ -47,6 +47,9 @@ std::optional<std::string> Base64Decode(std::string_view in) {
 
 Status BadCredentials() { return Status::Unauthenticated("invalid credentials"); }
 
+// The limiter key of a known user (by id: its name and id share one budget).
+std::string UserKey(std::string_view user_id) { return "u|" + std::string(user_id); }
+
 }  // namespace
 
 bool LooksLikeToken(std::string_view secret) {
@@ -137,7 +140,7 @@ Result<Principal> Authenticator::AuthenticateToken(std::string_view secret) {
   return PrincipalForUser(*u, t->id);
 }
 
-Result<Principal> Authenticator::AuthenticatePassword(std::string_view user,
+Result<Principal> Authenticator::AuthenticatePassword(const Result<store::User>& u,
                                                       std::string_view password) {
   // argon2id uses 19 MiB per check: at most 4 run at once, so a burst of
   // password guesses cannot exhaust memory.
@@ -146,15 +149,12 @@ Result<Principal> Authenticator::AuthenticatePassword(std::string_view user,
   struct Release {
     ~Release() { slots.release(); }
   } release;
-  Result<store::User> u = FindUser(store_, user);
+  password_checks_.fetch_add(1, std::memory_order_relaxed);
   if (!u.ok()) {
-    if (u.status().IsNotFound() || u.status().IsInvalidArgument()) {
-      // Spend the same time as a real check, so user names cannot be probed.
-      static const std::string dummy = HashPassword("rampart-dummy-password").value();
-      (void)VerifyPassword(dummy, password);
-      return BadCredentials();
-    }
-    return u.status();
+    // Spend the same time as a real check, so user names cannot be probed.
+    static const std::string dummy = HashPassword("rampart-dummy-password").value();
+    (void)VerifyPassword(dummy, password);
+    return BadCredentials();
   }
   if (u->password_hash.empty() || !VerifyPassword(u->password_hash, password)) {
     return BadCredentials();
@@ -164,24 +164,31 @@ Result<Principal> Authenticator::AuthenticatePassword(std::string_view user,
 
 Result<Principal> Authenticator::Authenticate(std::string_view header,
                                               std::string_view remote_address) {
+  // The rules (docs/trust.md, "Authentication"): a valid credential is
+  // served from any address; failures count per presented credential (token
+  // hash; user, by id when the name is known) and per address. A limited
+  // credential answers 429 before any work on it -- for a user name,
+  // whatever the password and before the cache, so neither a cached login
+  // nor argon2 tells a guesser anything once the name is limited. A limited
+  // address only turns its failures' 401 into 429.
   const Micros now = Now();
-  const std::string addr_key = "a|" + std::string(remote_address);
-  if (!remote_address.empty() && Limited(addr_key, now)) {
-    return Status::ResourceExhausted("too many failed authentication attempts from this address");
-  }
+  const std::string addr_key = remote_address.empty() ? std::string() : "a|" + std::string(remote_address);
+  const bool addr_limited = !addr_key.empty() && Limited(addr_key, now);
+  auto fail = [&](Status s, const std::string& cred_key) -> Status {
+    if (!addr_key.empty()) RecordFailure(addr_key, now);
+    if (!cred_key.empty()) RecordFailure(cred_key, now);
+    if (addr_limited) {
+      return Status::ResourceExhausted("too many failed authentication attempts from this address");
+    }
+    return s;
+  };
+  auto limited = [] {
+    return Status::ResourceExhausted("too many failed authentication attempts for this credential");
+  };
   header = Trim(header);
   if (header.empty()) return Status::Unauthenticated("authentication required");
-  if (header.size() > 8192) return Status::Unauthenticated("authorization header too long");
+  if (header.size() > 8192) return fail(Status::Unauthenticated("authorization header too long"), {});
 
-  // Cache lookup by a hash of the whole credential.
-  const std::string cache_key = Sha256Hex(header);
-  {
-    std::shared_lock<std::shared_mutex> l(cache_mu_);
-    auto it = cache_.find(cache_key);
-    if (it != cache_.end() && it->second.valid_until > now) return it->second.principal;
-  }
-
-  std::string cred_key;  // per-token / per-user limiter key
   std::string token_secret, user, password;
   bool is_token = false;
   if (IEqualsPrefix(header, "bearer ")) {
@@ -189,15 +196,8 @@ Result<Principal> Authenticator::Authenticate(std::string_view header,
     is_token = true;
   } else if (IEqualsPrefix(header, "basic ")) {
     std::optional<std::string> dec = Base64Decode(Trim(header.substr(6)));
-    if (!dec) {
-      if (!remote_address.empty()) RecordFailure(addr_key, now);
-      return Status::Unauthenticated("malformed Basic credentials");
-    }
-    size_t colon = dec->find(':');
-    if (colon == std::string::npos) {
-      if (!remote_address.empty()) RecordFailure(addr_key, now);
-      return Status::Unauthenticated("malformed Basic credentials");
-    }
+    size_t colon = dec ? dec->find(':') : std::string::npos;
+    if (colon == std::string::npos) return fail(Status::Unauthenticated("malformed Basic credentials"), {});
     user = dec->substr(0, colon);
     password = dec->substr(colon + 1);
     if (password.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
@@ -205,21 +205,41 @@ Result<Principal> Authenticator::Authenticate(std::string_view header,
       is_token = true;
     }
   } else {
-    if (!remote_address.empty()) RecordFailure(addr_key, now);
-    return Status::Unauthenticated("unsupported authorization scheme (use Bearer or Basic)");
-  }
-  cred_key = is_token ? "t|" + Sha256Hex(token_secret) : "u|" + user;
-  if (Limited(cred_key, now)) {
-    return Status::ResourceExhausted("too many failed authentication attempts for this credential");
+    return fail(Status::Unauthenticated("unsupported authorization scheme (use Bearer or Basic)"), {});
   }
 
-  Result<Principal> p = is_token ? AuthenticateToken(token_secret)
-                                 : AuthenticatePassword(user, password);
-  if (!p.ok()) {
-    if (p.status().code() == StatusCode::kUnauthenticated) {
-      if (!remote_address.empty()) RecordFailure(addr_key, now);
-      RecordFailure(cred_key, now);
+  // Cache lookup by a hash of the whole credential (only valid ones are
+  // cached). A cached password login still yields to its user's limit.
+  const std::string cache_key = Sha256Hex(header);
+  std::optional<Principal> cached;
+  {
+    std::shared_lock<std::shared_mutex> l(cache_mu_);
+    auto it = cache_.find(cache_key);
+    if (it != cache_.end() && it->second.valid_until > now) cached = it->second.principal;
+  }
+  if (cached) {
+    if (is_token || !Limited(UserKey(cached->user_id), now)) return *std::move(cached);
+    return limited();
+  }
+
+  std::string cred_key;  // per-token / per-user limiter key
+  Result<store::User> found = Status::NotFound("");
+  if (is_token) {
+    cred_key = "t|" + Sha256Hex(token_secret);
+  } else {
+    // By id when the name is known (so its name and its id share one
+    // budget), else by the name presented; both take the same time.
+    found = FindUser(store_, user);
+    if (!found.ok() && !found.status().IsNotFound() && !found.status().IsInvalidArgument()) {
+      return found.status();
     }
+    cred_key = found.ok() ? UserKey(found->id) : "n|" + user;
+  }
+  if (Limited(cred_key, now)) return limited();
+
+  Result<Principal> p = is_token ? AuthenticateToken(token_secret) : AuthenticatePassword(found, password);
+  if (!p.ok()) {
+    if (p.status().code() == StatusCode::kUnauthenticated) return fail(p.status(), cred_key);
     return p;
   }
   ClearFailures(cred_key);

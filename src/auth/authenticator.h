@@ -12,9 +12,20 @@
 //     password is checked against its argon2id hash.
 // Expired or revoked tokens, disabled users, unknown users and wrong
 // passwords are Unauthenticated (-> 401). A missing or unparsable header is
-// Unauthenticated too. Too many failures from one remote address, or for one
-// token / user name, within the window are ResourceExhausted (-> 429) until
-// the window passes, checked BEFORE any credential work.
+// Unauthenticated too.
+//
+// Rate limiting (ResourceExhausted -> 429 until the window passes): failed
+// attempts are counted per presented credential (a token's hash; a user by
+// id when the name is known, else the name) and per remote address.
+//   - A valid credential is always served, from any address: a limited
+//     address only turns its failures' 401 into 429 (its malformed headers
+//     are refused at once).
+//   - A limited credential answers 429 before any work on it: no token
+//     lookup; for a user, whatever the password, before the cache and
+//     without running argon2 -- so the answer to a limited user name tells a
+//     guesser nothing about the password.
+// A failure is recorded after the check, so the first `max_failures`
+// failures answer 401 and later attempts 429.
 //
 // Caching: successful authentications are cached by SHA-256 of the
 // credential for `cache_ttl` (default 2 s) and never beyond a token's expiry,
@@ -48,7 +59,7 @@ struct AuthenticatorOptions {
   Micros cache_ttl = 2'000'000;     // principal cache entry lifetime
   Micros snapshot_ttl = 2'000'000;  // PolicySnapshot lifetime
   size_t cache_max_entries = 100'000;
-  // Failed attempts allowed per key (remote address; token hash; user name)
+  // Failed attempts allowed per key (remote address; token hash; user)
   // within `failure_window` before ResourceExhausted.
   int max_failures = 20;
   Micros failure_window = 60'000'000;
@@ -82,6 +93,8 @@ class Authenticator {
   void SetClockForTest(Micros (*now)());
   // Test hook: number of constant-time hash comparisons performed.
   uint64_t ConstantTimeComparisonsForTest() const { return ct_compares_.load(); }
+  // Test hook: number of argon2 password checks run (dummy ones included).
+  uint64_t PasswordChecksForTest() const { return password_checks_.load(); }
 
  private:
   struct CacheEntry {
@@ -95,7 +108,8 @@ class Authenticator {
 
   Micros Now() const;
   Result<Principal> AuthenticateToken(std::string_view secret);
-  Result<Principal> AuthenticatePassword(std::string_view user, std::string_view password);
+  // `u` is the user the name named (or its NotFound / ambiguity error).
+  Result<Principal> AuthenticatePassword(const Result<store::User>& u, std::string_view password);
   Result<Principal> PrincipalForUser(const store::User& u, std::string_view token_id);
   bool Limited(const std::string& key, Micros now);
   void RecordFailure(const std::string& key, Micros now);
@@ -118,6 +132,7 @@ class Authenticator {
   std::atomic<bool> rebuilding_{false};
 
   std::atomic<uint64_t> ct_compares_{0};
+  std::atomic<uint64_t> password_checks_{0};
 };
 
 // Parses a token secret's shape ("rmp_" + 64 lower-case hex digits).

@@ -399,17 +399,43 @@ std::optional<std::string> ReleaseByReserialising(const PolicySnapshot& s, const
 
 }  // namespace internal
 
+namespace {
+
+// Whether `json` may carry granular markings: conservative, any occurrence
+// (even nested) counts. (memmem, not std::string::find: find stops at every
+// '"', which JSON is full of.) A key spelt with \u escapes
+// ("granular\u005fmarkings") hides from a byte search, so objects with such a
+// top-level key count too.
+bool MayHaveGranularMarkings(std::string_view json) {
+  constexpr std::string_view kGranular = "\"granular_markings\"";
+  return memmem(json.data(), json.size(), kGranular.data(), kGranular.size()) != nullptr ||
+         (HasUnicodeEscape(json) && internal::MayHaveEscapedTopLevelKey(json));
+}
+
+// The default TLP marking is spliced into objects stored without one, but
+// never into a TLP marking-definition itself: the STIX specification defines
+// those objects byte for byte, and validators (the OASIS stix2-validator)
+// reject one carrying object_marking_refs.
+bool InjectsDefaultMarking(const store::StoredObject& o) {
+  return o.provenance.default_marking_applied && !stix::IsTlpMarkingDefinitionId(o.id);
+}
+
+}  // namespace
+
+bool ReadScope::Releases(const store::StoredObject& o) const {
+  if (!MayReceive(o)) return false;
+  // Only a redaction can withhold a received object; without granular
+  // markings ReleaseTo serves the bytes (maybe with the marking spliced in).
+  if (!MayHaveGranularMarkings(o.json)) return true;
+  thread_local std::string scratch;
+  scratch.clear();
+  return ReleaseTo(o, scratch);
+}
+
 bool ReadScope::ReleaseTo(const store::StoredObject& o, std::string& out) const {
   if (!MayReceive(o)) return false;
-  const bool inject = o.provenance.default_marking_applied;
-  // Conservative: any occurrence (even nested) takes the redaction path.
-  // (memmem, not std::string::find: find stops at every '"', which JSON is full of.)
-  constexpr std::string_view kGranular = "\"granular_markings\"";
-  // A key spelt with \u escapes ("granular\u005fmarkings") hides from a byte
-  // search, so objects with such a top-level key also take the nlohmann path.
-  const bool granular =
-      memmem(o.json.data(), o.json.size(), kGranular.data(), kGranular.size()) != nullptr ||
-      (HasUnicodeEscape(o.json) && internal::MayHaveEscapedTopLevelKey(o.json));
+  const bool inject = InjectsDefaultMarking(o);
+  const bool granular = MayHaveGranularMarkings(o.json);
   if (!inject && !granular) {  // the hot path: bytes as stored
     out += o.json;
     return true;

@@ -141,7 +141,9 @@ bool MayReceiveLevel(const PolicySnapshot& s, const Principal& p, const store::C
 //   - the stored bytes unchanged in the common case;
 //   - with the collection default TLP marking added to object_marking_refs
 //     when provenance.default_marking_applied ("markings travel with the
-//     object": nobody may mistake it for CLEAR);
+//     object": nobody may mistake it for CLEAR) -- except on a TLP
+//     marking-definition (stix::IsTlpMarkingDefinitionId), which the STIX
+//     specification fixes byte for byte and is served as stored;
 //   - with every top-level property selected by a granular TLP marking the
 //     reader may not receive removed (with the granular_markings entries that
 //     selected them); redaction works on whole top-level properties, so a
@@ -167,6 +169,16 @@ class ReadScope {
   // as stored is copied once, from `o` to `out`). False, with `out`
   // unchanged, when the object is withheld.
   bool ReleaseTo(const store::StoredObject& o, std::string& out) const;
+  // Whether ReleaseTo would release `o` (true) or withhold it (false): the
+  // question every TAXII read path asks, so a manifest, versions/ and DELETE
+  // treat a withheld object exactly as objects/ does (docs/taxii.md, "No
+  // existence oracles"). Builds no bytes unless `o` carries granular
+  // markings (the only way a received object is withheld whole); objects
+  // served as stored or with the default marking spliced in cost one byte
+  // search. REQUIRES: o.json filled (ObjectQuery::include_json). Stored bytes
+  // that are not a JSON object (never stored: ingest validated them) count
+  // as released here while ReleaseTo withholds them.
+  bool Releases(const store::StoredObject& o) const;
 
  private:
   const PolicySnapshot& s_;

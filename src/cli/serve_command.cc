@@ -129,6 +129,12 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
       return kExitUsage;
     }
   }
+  if (!c.public_url.empty() && c.public_url.rfind("https://", 0) != 0) {
+    // TAXII 2.1 §4.1: API-root URLs are HTTPS absolute URLs or relative ones.
+    std::cerr << "rampart serve: --public-url must be an https:// URL (without it, discovery uses "
+                 "relative URLs)\n";
+    return kExitUsage;
+  }
   http::ServerOptions so;
   Status s = ParseListen(c.listen, so.address, so.port);
   if (!s.ok()) {
@@ -242,7 +248,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-content-length", c->max_content_length, "Largest accepted request body in bytes");
   cmd->add_option("--access-log", c->access_log, "stderr, stdout, off, or a file path")->capture_default_str();
   cmd->add_option("--log-format", c->log_format, "json or text")->capture_default_str();
-  cmd->add_option("--public-url", c->public_url, "Base URL used in discovery links (default: from Host)");
+  cmd->add_option("--public-url", c->public_url, "https:// base URL of absolute discovery links (default: relative links)");
   cmd->callback([c, cmd, &exit_code] { exit_code = RunServe(*c, cmd); });
 }
 

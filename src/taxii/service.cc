@@ -119,16 +119,6 @@ std::string JsonString(std::string_view s) {
   return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-bool SaneHost(std::string_view h) {
-  if (h.empty() || h.size() > 255) return false;
-  for (char c : h) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '-' || c == ':' || c == '[' || c == ']';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void SetJson(http::Response& resp, int status, std::string body) {
   resp.status = status;
   resp.body = std::move(body);
@@ -257,51 +247,69 @@ struct TaxiiService::Impl {
     return nullptr;
   }
 
-  Result<bool> RootExists(std::string_view root) {
-    if (ConfiguredRoot(root)) return true;
+  // An API root exists for `p` only when `p` can see a collection in it
+  // (DecideCollection(...).visible): a root without one answers 404 like an
+  // unknown root and is not in p's discovery (TAXII 2.1 §4.1: the list "MAY
+  // be filtered on a per-client basis"), so a root's existence is no oracle.
+  Result<bool> RootVisible(std::string_view root, const auth::Principal& p, const auth::PolicySnapshot& snap) {
     RAMPART_ASSIGN_OR_RETURN(auto all, AllCollections());
     for (const auto& c : all->list) {
-      if (c.api_root == root) return true;
+      if (c.api_root == root && auth::DecideCollection(snap, p, c).visible) return true;
     }
     return false;
   }
 
-  std::vector<std::string> AllRoots() {
+  // The roots `p` can see: configured ones first (in their order), then the
+  // others named by collections.
+  Result<std::vector<std::string>> VisibleRoots(const auth::Principal& p, const auth::PolicySnapshot& snap) {
+    RAMPART_ASSIGN_OR_RETURN(auto all, AllCollections());
+    std::vector<std::string> seen;
+    for (const auto& c : all->list) {
+      if (std::find(seen.begin(), seen.end(), c.api_root) != seen.end()) continue;
+      if (auth::DecideCollection(snap, p, c).visible) seen.push_back(c.api_root);
+    }
     std::vector<std::string> roots;
-    for (const auto& r : options.api_roots) roots.push_back(r.path);
-    auto all = AllCollections();
-    if (all.ok()) {
-      for (const auto& c : (*all)->list) {
-        if (std::find(roots.begin(), roots.end(), c.api_root) == roots.end()) roots.push_back(c.api_root);
-      }
+    for (const auto& r : options.api_roots) {
+      if (std::find(seen.begin(), seen.end(), r.path) != seen.end()) roots.push_back(r.path);
+    }
+    for (const auto& r : seen) {
+      if (!ConfiguredRoot(r)) roots.push_back(r);
     }
     return roots;
   }
 
-  std::string BaseUrl(const http::Request& req) const {
-    if (!options.public_url.empty()) {
-      std::string u = options.public_url;
-      while (!u.empty() && u.back() == '/') u.pop_back();
-      return u;
-    }
-    std::string_view host = req.Header("Host");
-    std::string h = SaneHost(host) ? std::string(host) : std::string("localhost");
-    return std::string(req.tls ? "https://" : "http://") + h;
+  static Status NoRoot(std::string_view root) {
+    return Status::NotFound("no API root '" + std::string(root.substr(0, 100)) + "'");
+  }
+
+  // The prefix of discovery links: TAXII 2.1 §4.1 allows only HTTPS absolute
+  // URLs or relative ones, so "" (relative: "/api/") unless an https
+  // public_url is configured. Never built from the request's Host header.
+  std::string BaseUrl() const {
+    if (options.public_url.rfind("https://", 0) != 0) return {};
+    std::string u = options.public_url;
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
   }
 
   // ---- Endpoints ----
 
-  void Discovery(const http::Request& req, http::Response& resp) {
-    std::string base = BaseUrl(req);
+  Status Discovery(const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
+    const std::string base = BaseUrl();
+    RAMPART_ASSIGN_OR_RETURN(auto roots, VisibleRoots(p, snap));
     json j;
     j["title"] = options.title;
     if (!options.description.empty()) j["description"] = options.description;
     if (!options.contact.empty()) j["contact"] = options.contact;
-    j["default"] = base + "/" + options.api_roots.front().path + "/";
-    json roots = json::array();
-    for (const auto& r : AllRoots()) roots.push_back(base + "/" + r + "/");
-    j["api_roots"] = roots;
+    const std::string& def = options.api_roots.front().path;
+    if (std::find(roots.begin(), roots.end(), def) != roots.end()) j["default"] = base + "/" + def + "/";
+    if (!roots.empty()) {  // TAXII forbids empty lists: omitted when empty
+      json list = json::array();
+      for (const auto& r : roots) list.push_back(base + "/" + r + "/");
+      j["api_roots"] = std::move(list);
+    }
     SetJson(resp, 200, j.dump());
+    return Status::Ok();
   }
 
   void ApiRoot(const std::string& root, http::Response& resp) {
@@ -336,7 +344,7 @@ struct TaxiiService::Impl {
       list.push_back(CollectionJson(c, a));
     }
     json j = json::object();
-    j["collections"] = list;
+    if (!list.empty()) j["collections"] = std::move(list);  // TAXII forbids empty lists
     SetJson(resp, 200, j.dump());
     return Status::Ok();
   }
@@ -353,18 +361,61 @@ struct TaxiiService::Impl {
   // Called with each released version and its index in the response.
   using Sink = std::function<void(const store::StoredObject&, size_t)>;
 
+  // Rows a look-ahead reads per query once its first one-row probe found a
+  // withheld version; and, for a query naming no ids, about the most it
+  // reads in all (past that, `more` stays true: docs/taxii.md, "No
+  // existence oracles"), so a page costs at most (kMaxRefills + 1) * limit
+  // + kLookAheadChunk rows however much policy withholds.
+  static constexpr size_t kLookAheadChunk = 1000;
+  static constexpr size_t kLookAheadBudget = kLookAheadChunk;
+
+  // True when `q` (from `cursor` on) selects a version `scope` releases.
+  // A query naming ids is read to its end if need be (its rows are the
+  // versions of at most 100 ids); any other stops after kLookAheadBudget
+  // rows and then answers true.
+  Result<bool> AnyReleasedFrom(const auth::ReadScope& scope, store::ObjectQuery q, std::string cursor) {
+    const bool exhaustive = !q.ids.empty();
+    q.include_json = true;  // ReadScope::Releases reads granular markings
+    q.cursor = std::move(cursor);
+    q.limit = 1;  // the usual case: the very next version is released
+    size_t read = 0;
+    for (;;) {
+      bool found = false;
+      size_t rows = 0;
+      RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, [&](const store::StoredObject& o) {
+        ++rows;
+        if (!found && scope.Releases(o)) found = true;
+      }));
+      if (found) return true;
+      if (!end.more) return false;
+      read += rows;
+      if (!exhaustive && read >= kLookAheadBudget) return true;
+      q.cursor = std::move(end.next);
+      q.limit = kLookAheadChunk;
+    }
+  }
+
   // Runs `q` (refilling pages thinned by policy), streaming the store's rows.
-  // For each version `p` may receive, `sink` (if any) is called; with
-  // `objects_json`, the released bytes of each are appended to it, separated
-  // by commas (the body of an envelope's "objects" array).
+  // A version counts when `p` would be released it (ReadScope::ReleaseTo /
+  // Releases: withheld objects are simply absent, on every read path alike).
+  // For each, `sink` (if any) is called; with `objects_json`, the released
+  // bytes of each are appended to it, separated by commas (the body of an
+  // envelope's "objects" array). `more` is true only when a released version
+  // follows the page (a look-ahead past it): a withheld version never makes
+  // `more` true, so a page reads as if withheld objects were absent. A query
+  // naming ids refills until its page is full or its versions are exhausted;
+  // any other stops refilling after kMaxRefills and may answer a short page
+  // with `more` true.
   Result<Gathered> Gather(const store::Collection& c, const auth::Principal& p,
                           const auth::PolicySnapshot& snap, store::ObjectQuery q,
                           std::string* objects_json, const Sink& sink) {
     Gathered g;
     q.collection_id = c.id;
-    q.include_json = objects_json != nullptr;
+    // Releases needs the bytes too: only they show granular markings.
+    q.include_json = true;
     q.fields = store::ObjectFields::kServe;
     const size_t want = q.limit;
+    const bool exhaustive = !q.ids.empty();
     const auth::ReadScope scope(snap, p, c, auth::Path::kTaxiiRead);
     auto visit = [&](const store::StoredObject& o) {
       if (objects_json) {
@@ -374,7 +425,7 @@ struct TaxiiService::Impl {
           objects_json->resize(mark);
           return;
         }
-      } else if (!scope.MayReceive(o)) {
+      } else if (!scope.Releases(o)) {
         return;
       }
       if (g.count == 0) g.first_added = o.date_added;
@@ -388,13 +439,33 @@ struct TaxiiService::Impl {
       if (sink) sink(o, g.count);
       ++g.count;
     };
-    for (int round = 0; round <= kMaxRefills; ++round) {
+    for (int round = 0;; ++round) {
       RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, visit));
       g.more = end.more;
       g.next = end.more ? std::move(end.next) : std::string();
       if (!g.more || g.count >= want) break;
+      if (round >= kMaxRefills) {
+        if (!exhaustive) break;
+        // Still nothing to fill the page with: unless a released version is
+        // left at all, this is the end (checked once, in large reads).
+        if (round == kMaxRefills) {
+          RAMPART_ASSIGN_OR_RETURN(bool left, AnyReleasedFrom(scope, q, g.next));
+          if (!left) {
+            g.more = false;
+            g.next.clear();
+            return g;
+          }
+        }
+      }
       q.cursor = g.next;
       q.limit = want - g.count;
+    }
+    if (g.more) {
+      RAMPART_ASSIGN_OR_RETURN(bool left, AnyReleasedFrom(scope, q, g.next));
+      if (!left) {
+        g.more = false;
+        g.next.clear();
+      }
     }
     return g;
   }
@@ -421,10 +492,18 @@ struct TaxiiService::Impl {
     return ServeObjects(c, p, snap, std::move(q), resp);
   }
 
+  // The one 404 of objects/{id}/, versions/ and DELETE: an unknown id and
+  // one whose every version is withheld from the reader answer alike.
+  static Status NoObject(std::string_view object_id) {
+    return Status::NotFound("no object " + std::string(object_id.substr(0, 100)) + " in this collection");
+  }
+
   // The objects envelope {"objects":[...],"more":...,"next":...} for `q`
   // (objects first: they stream before `more` is known); objects/ and
   // objects/{id}/ share it. For objects/{id}/ (`object_id` set), releasing
-  // nothing is NotFound: the same answer as for an unknown object.
+  // nothing is NotFound when no version of the id is released to `p` at all
+  // (the same answer as for an unknown object), and an empty envelope when
+  // the filters just selected none of its versions (TAXII 2.1 §5.6).
   Status ServeObjects(const store::Collection& c, const auth::Principal& p, const auth::PolicySnapshot& snap,
                       store::ObjectQuery q, http::Response& resp, std::string_view object_id = {}) {
     // Filled in place: the released bytes go straight into the response body.
@@ -432,8 +511,10 @@ struct TaxiiService::Impl {
     out.reserve(std::min<size_t>(q.limit, 1000) * 512 + 256);
     out += "{\"objects\":[";
     RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), &out, nullptr));
-    if (!object_id.empty() && g.count == 0 && !g.more) {
-      return Status::NotFound("no object " + std::string(object_id) + " in this collection matches");
+    if (!object_id.empty() && g.count == 0) {
+      // Gather reads a query naming an id to its end: !g.more here.
+      RAMPART_ASSIGN_OR_RETURN(bool visible, ObjectVisible(c, std::string(object_id), p, snap));
+      if (!visible) return NoObject(object_id);
     }
     RAMPART_RETURN_IF_ERROR(AuditReads(p, c, g));
     CloseEnvelope(g, out);
@@ -444,7 +525,7 @@ struct TaxiiService::Impl {
 
   Status Object(const http::Request& req, const store::Collection& c, const std::string& object_id,
                 const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
-    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    if (!IsStixId(object_id)) return NoObject(object_id);
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query,
                                                   kAddedAfter | kLimit | kNext | kMatchVersion | kMatchSpecVersion,
                                                   limits));
@@ -452,15 +533,25 @@ struct TaxiiService::Impl {
     return ServeObjects(c, p, snap, std::move(q), resp, object_id);
   }
 
-  // True when some version of `object_id` in `c` is visible to `p`.
-  bool ObjectVisible(const store::Collection& c, const std::string& object_id, const auth::Principal& p,
-                     const auth::PolicySnapshot& snap) {
+  // True when `c` holds a version of `object_id` (any version, any
+  // spec_version) that would be released to `p`: whether the object exists
+  // for `p` at all.
+  Result<bool> ObjectVisible(const store::Collection& c, const std::string& object_id, const auth::Principal& p,
+                             const auth::PolicySnapshot& snap) {
     store::ObjectQuery q;
     q.ids = {object_id};
     q.versions.all = true;
-    q.limit = 100;
-    auto g = Gather(c, p, snap, q, nullptr, nullptr);
-    return g.ok() && g->count > 0;
+    q.spec_versions = {"2.0", "2.1"};
+    return AnyVisible(c, p, snap, std::move(q));
+  }
+
+  // True when `q` (ids set) selects a version of `c` released to `p`.
+  Result<bool> AnyVisible(const store::Collection& c, const auth::Principal& p, const auth::PolicySnapshot& snap,
+                          store::ObjectQuery q) {
+    q.collection_id = c.id;
+    q.fields = store::ObjectFields::kServe;
+    const auth::ReadScope scope(snap, p, c, auth::Path::kTaxiiRead);
+    return AnyReleasedFrom(scope, std::move(q), {});
   }
 
   Status Manifest(const http::Request& req, const store::Collection& c, const auth::Principal& p,
@@ -480,7 +571,18 @@ struct TaxiiService::Impl {
   }
 
   // Ends an envelope begun as {"<list>":[ with ],"more":...,"next":...}.
+  // TAXII forbids empty lists: with nothing released the list is dropped,
+  // leaving {} (or {"more":true,"next":...}).
   static void CloseEnvelope(const Gathered& g, std::string& out) {
+    if (g.count == 0) {
+      out.resize(1);  // "{"
+      if (g.more) {
+        out += "\"more\":true,\"next\":";
+        out += JsonString(g.next);
+      }
+      out += '}';
+      return;
+    }
     out += "],\"more\":";
     out += g.more ? "true" : "false";
     if (g.more) {
@@ -493,7 +595,7 @@ struct TaxiiService::Impl {
   Status Versions(const http::Request& req, const store::Collection& c, const std::string& object_id,
                   const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
     // An unknown or invisible object is 404 even when a filter leaves nothing.
-    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    if (!IsStixId(object_id)) return NoObject(object_id);
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAddedAfter | kLimit | kNext | kMatchSpecVersion, limits));
     q.ids = {object_id};
     q.versions = store::VersionFilter{};
@@ -503,8 +605,9 @@ struct TaxiiService::Impl {
       if (i) out.push_back(',');
       out += "\"" + FormatTimestampMicros(o.version) + "\"";
     }));
-    if (g.count == 0 && !g.more && !ObjectVisible(c, object_id, p, snap)) {
-      return Status::NotFound("no object " + object_id + " in this collection");
+    if (g.count == 0) {
+      RAMPART_ASSIGN_OR_RETURN(bool visible, ObjectVisible(c, object_id, p, snap));
+      if (!visible) return NoObject(object_id);
     }
     CloseEnvelope(g, out);
     SetJson(resp, 200, std::move(out));
@@ -514,20 +617,38 @@ struct TaxiiService::Impl {
 
   Status Delete(const http::Request& req, const store::Collection& c, const std::string& object_id,
                 const auth::Principal& p, const auth::PolicySnapshot& snap, http::Response& resp) {
-    if (!IsStixId(object_id)) return Status::NotFound("'" + object_id.substr(0, 100) + "' is not a STIX id");
+    if (!IsStixId(object_id)) return NoObject(object_id);
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kMatchVersion | kMatchSpecVersion, limits));
-    if (!ObjectVisible(c, object_id, p, snap)) {
-      return Status::NotFound("no object " + object_id + " in this collection");
-    }
     store::VersionFilter vf = q.versions;
     if (vf.IsDefault()) vf.all = true;  // DELETE without match[version]: every version
+    // Never reveal versions the requester cannot read: unless a version this
+    // request selects is one GET objects/{id}/ would release to it, the id
+    // answers as an unknown one. (DELETE without match[spec_version] selects
+    // every spec version: Store::DeleteObject.)
+    store::ObjectQuery selected;
+    selected.ids = {object_id};
+    selected.versions = vf;
+    selected.spec_versions = q.spec_versions.empty() ? std::vector<std::string>{"2.0", "2.1"} : q.spec_versions;
+    RAMPART_ASSIGN_OR_RETURN(bool visible, AnyVisible(c, p, snap, std::move(selected)));
+    if (!visible) return NoObject(object_id);
+    // Only the organisation that created the id (its owner key) or an admin
+    // deletes. A store that records no owner leaves DELETE to admins.
+    std::string owner;
+    if (auto o = store.GetObjectOwner(object_id); o.ok()) {
+      owner = std::move(*o);
+    } else if (!o.status().IsNotFound() && o.status().code() != StatusCode::kUnsupported) {
+      return o.status();
+    }
+    if (!auth::MayDelete(p, owner)) {
+      return Status::PermissionDenied("only the organisation that created " + object_id +
+                                      " may delete it");
+    }
     store::WriteOptions wo;
     wo.audit = store::AuditEntry{auth::AuditActor(p), "objects.delete", c.id,
                                  json({{"id", object_id}}).dump()};
     RAMPART_ASSIGN_OR_RETURN(size_t n, store.DeleteObject(c.id, object_id, vf, q.spec_versions, wo));
     stored_delta.fetch_sub(static_cast<int64_t>(n));
-    resp.status = 200;
-    resp.body.clear();
+    SetJson(resp, 200, std::string());  // TAXII 2.1 §5.7: the TAXII media type, no body
     return Status::Ok();
   }
 
@@ -562,6 +683,8 @@ struct TaxiiService::Impl {
   }
 
   static std::string StatusJson(const store::StatusResource& s) {
+    // TAXII forbids empty lists: successes/failures/pendings are omitted
+    // when empty.
     auto details = [](const std::vector<store::StatusDetail>& v) {
       json a = json::array();
       for (const auto& d : v) {
@@ -579,11 +702,11 @@ struct TaxiiService::Impl {
     j["request_timestamp"] = FormatTimestampMicros(s.request_timestamp);
     j["total_count"] = s.total_count;
     j["success_count"] = s.success_count;
-    j["successes"] = details(s.successes);
+    if (!s.successes.empty()) j["successes"] = details(s.successes);
     j["failure_count"] = s.failure_count;
-    j["failures"] = details(s.failures);
+    if (!s.failures.empty()) j["failures"] = details(s.failures);
     j["pending_count"] = s.pending_count;
-    j["pendings"] = details(s.pendings);
+    if (!s.pendings.empty()) j["pendings"] = details(s.pendings);
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -681,23 +804,28 @@ struct TaxiiService::Impl {
 
   Status Dispatch(const http::Request& req, const Parsed& route, const auth::Principal& p,
                   http::Response& resp) {
-    if (route.route == Route::kDiscovery) {
-      Discovery(req, resp);
-      return Status::Ok();
+    auto snap = authn.Snapshot();
+    if (route.route == Route::kDiscovery) return Discovery(p, *snap, resp);
+    if (route.route == Route::kApiRoot || route.route == Route::kStatus || route.route == Route::kCollections) {
+      RAMPART_ASSIGN_OR_RETURN(bool root_visible, RootVisible(route.root, p, *snap));
+      if (!root_visible) return NoRoot(route.root);
     }
-    RAMPART_ASSIGN_OR_RETURN(bool root_exists, RootExists(route.root));
-    if (!root_exists) return Status::NotFound("no API root '" + route.root.substr(0, 100) + "'");
     if (route.route == Route::kApiRoot) {
       ApiRoot(route.root, resp);
       return Status::Ok();
     }
     if (route.route == Route::kStatus) return GetStatus(route.root, route.status_id, p, resp);
-    auto snap = authn.Snapshot();
     if (route.route == Route::kCollections) return Collections(route.root, p, *snap, resp);
     auto c = FindCollection(route.root, route.collection_id);
-    if (!c.ok()) return c.status();
-    auto access = auth::DecideCollection(*snap, p, *c);
-    if (!access.visible) return Status::NotFound("no collection " + route.collection_id.substr(0, 100));
+    if (!c.ok() && !c.status().IsNotFound()) return c.status();
+    auth::CollectionAccess access;
+    if (c.ok()) access = auth::DecideCollection(*snap, p, *c);
+    if (!access.visible) {
+      // The collection route of a root p cannot see answers as an unknown root's.
+      RAMPART_ASSIGN_OR_RETURN(bool root_visible, RootVisible(route.root, p, *snap));
+      if (!root_visible) return NoRoot(route.root);
+      return Status::NotFound("no collection " + route.collection_id.substr(0, 100));
+    }
     if (route.route == Route::kCollection) {
       SetJson(resp, 200, CollectionJson(*c, access).dump());
       return Status::Ok();

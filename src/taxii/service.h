@@ -5,10 +5,21 @@
 // Order of checks per request: route (404 unknown path, including a missing
 // trailing slash) -> method (405) -> authentication (401 with
 // WWW-Authenticate; 429 when rate limited) -> Accept (406) -> POST
-// Content-Type (415) -> collection visibility (404) -> can_read / can_write
-// (403) -> filters (400). Every read leaves through auth::ReleaseObject or
-// auth::MayReceive; a page that policy thins out is refilled from the store
-// (at most kMaxRefills extra queries) so pages are not needlessly short.
+// Content-Type (415) -> API root / collection visibility (404; a root in
+// which the requester sees no collection is an unknown root) -> can_read /
+// can_write (403) -> filters (400) -> for objects/{id}/, versions/ and
+// DELETE, the id's visibility (404 unless a version is released to the
+// requester) -> for DELETE, ownership (403 unless the requester's
+// organisation created the id, or an admin).
+//
+// No existence oracles (docs/taxii.md): every read path asks the one
+// question auth::ReadScope answers (ReleaseTo for objects, Releases for
+// manifest, versions/ and DELETE), so an object withheld from a reader --
+// by TLP, sharing group, or a granular marking on a required property --
+// answers exactly as an absent one: not listed, `more` not set by it, 404
+// on its own URLs. A page that policy thins out is refilled from the store
+// (at most kMaxRefills extra queries; without limit for a query naming
+// ids) and `more` is confirmed by a look-ahead past the page.
 //
 // Thread-safety: Handle() is called concurrently from every HTTP worker.
 #ifndef RAMPART_TAXII_SERVICE_H_
@@ -37,15 +48,17 @@ struct TaxiiOptions {
   std::string description = "Rampart: a federated cyber-threat-intelligence exchange";
   std::string contact;
   // Configured roots; the first is the discovery `default`. Roots named by
-  // existing collections are served too (titled after their path).
+  // existing collections are served too (titled after their path). A root
+  // exists for a requester only when it can see a collection in it.
   std::vector<ApiRootConfig> api_roots = {ApiRootConfig{}};
   // Announced in every API root; bodies above it get 413 (the HTTP layer's
   // body limit must be set to the same value).
   size_t max_content_length = 10 * 1024 * 1024;
   size_t default_page_size = 100;
   size_t max_page_size = 1000;
-  // Base URL for discovery links ("https://taxii.example.org"); empty = from
-  // the request's Host header and scheme.
+  // Base URL of absolute discovery links ("https://taxii.example.org").
+  // Discovery links are relative ("/api/") when it is empty or not https://
+  // (TAXII 2.1 §4.1: HTTPS absolute URLs or relative ones).
   std::string public_url;
   // Status resources are kept this long (TAXII: at least 24 h).
   Micros status_retention = int64_t{24} * 3600 * 1'000'000;

@@ -56,7 +56,7 @@ Walk WalkWithNext(TestServer& s, const std::string& collection, const std::strin
     ++w.pages;
     for (const auto& o : j.value("objects", json::array())) w.ids.push_back(o["id"].get<std::string>());
     EXPECT_LE(j.value("objects", json::array()).size(), static_cast<size_t>(limit));
-    if (!j["more"].get<bool>()) {
+    if (!j.value("more", false)) {
       EXPECT_FALSE(j.contains("next"));
       break;
     }
@@ -183,7 +183,7 @@ TEST(ConcurrentPagingTest, PostWhilePagingNeverSkipsOrRepeats) {
     json j = json::parse(r.body);
     for (const auto& obj : j["objects"]) seen.push_back(obj["id"].get<std::string>());
     if (!r.Header("x-taxii-date-added-last").empty()) added_after = r.Header("x-taxii-date-added-last");
-    if (j["more"].get<bool>()) {
+    if (j.value("more", false)) {
       next = j["next"].get<std::string>();
       continue;
     }
@@ -252,7 +252,7 @@ TEST(PolicyPagingTest, WithheldObjectsDoNotShortenPagesOrLeak) {
       seen.push_back(obj["id"]);
       EXPECT_EQ(obj["object_marking_refs"][0], kGreen) << "a RED object leaked";
     }
-    if (!j["more"].get<bool>()) break;
+    if (!j.value("more", false)) break;
     if (j["objects"].size() < 5) ++short_pages_with_more;
     next = j["next"];
   }

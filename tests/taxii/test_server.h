@@ -28,12 +28,18 @@ inline constexpr char kRo[] = "33333333-3333-4333-8333-333333333333";      // re
 inline constexpr char kWo[] = "44444444-4444-4444-8444-444444444444";      // write-only grant
 inline constexpr char kHidden[] = "55555555-5555-4555-8555-555555555555";  // no grant
 inline constexpr char kMobile[] = "66666666-6666-4666-8666-666666666666";  // ATT&CK Mobile, read/write
+// Read/write for the local organisation and for the partner organisation
+// (PARTNER_TOKEN): where two organisations meet.
+inline constexpr char kShared[] = "77777777-7777-4777-8777-777777777777";
+// Under API root "feeds", granted to the partner organisation only.
+inline constexpr char kFeeds[] = "88888888-8888-4888-8888-888888888888";
 
 struct TestServerOptions {
   bool load_attack = true;   // ICS into kIcs, Mobile into kMobile
   std::string tls_cert, tls_key;
   http::ServerOptions http;  // address/port/threads overridden sensibly
   size_t max_content_length = 1 << 20;
+  std::string public_url;  // taxii::TaxiiOptions::public_url
   // Runs after seeding, before the server starts (e.g. extra grants).
   std::function<void(store::Store&, const std::map<std::string, std::string>& vars)> extra_setup;
 };
@@ -50,7 +56,10 @@ class TestServer {
   std::string base() const;  // "http://127.0.0.1:<port>"
   store::Store& store() { return *store_; }
   // Variables for transcripts: TOKEN (contributor rw), ADMIN_TOKEN,
-  // OTHER_TOKEN (a second contributor, other organisation, no grants), ICS, RW, ...
+  // OTHER_TOKEN (a second contributor, other organisation, no grants),
+  // PARTNER_TOKEN (a contributor of a third organisation, read/write on
+  // SHARED and FEEDS only), ICS, RW, SHARED, FEEDS, ...; X_USER and X_ORG
+  // for each token X.
   const std::map<std::string, std::string>& vars() const { return vars_; }
   http::Server& server() { return *server_; }
   void Shutdown() { server_->Shutdown(); }
@@ -73,6 +82,14 @@ struct HttpResult {
   std::string Header(const std::string& lower_name) const;
   int HeaderCount(const std::string& lower_name) const;
 };
+
+// A Store decorator for tests: when the wrapped store does not implement
+// Store::GetObjectOwner yet (Unsupported), it keeps the owner keys itself,
+// as NewObject::owner documents -- the first version's owner per canonical
+// id, later versions by another owner refused with kIdTakenMessage -- taking
+// OwnerKeyForOrg(provenance.org_id) when ingest leaves `owner` empty. Once
+// the wrapped store implements owners, everything passes straight through.
+std::unique_ptr<store::Store> WithOwners(std::unique_ptr<store::Store> base);
 
 // One request with libcurl. `headers` are "Name: value" lines.
 HttpResult Fetch(const std::string& method, const std::string& url, const std::vector<std::string>& headers,

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "test_server.h"
 
 namespace rampart::taxii_test {
@@ -81,7 +83,10 @@ TEST(TlsTest, SelfSignedHandshakeAndTaxiiRequest) {
   HttpResult r = Fetch("GET", s.base() + "/taxii2/", TaxiiHeaders(s.vars().at("TOKEN")), {}, cert);
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find(s.base() + "/api/"), std::string::npos) << "discovery links use https";
+  // Without a public_url, discovery links are relative, whatever the
+  // request's Host header says (TAXII 2.1 §4.1: HTTPS absolute or relative).
+  EXPECT_NE(r.body.find("\"/api/\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("http"), std::string::npos) << r.body;
 
   EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_3), 200);
   EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2), 200);
@@ -93,6 +98,36 @@ TEST(TlsTest, SelfSignedHandshakeAndTaxiiRequest) {
   // Health still fine after the failed handshakes.
   EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_2), 200);
   fs::remove_all(dir);
+}
+
+// Discovery never advertises an http:// API-root URL: relative links unless
+// an https public_url is configured (docs/taxii.md, "Endpoints").
+TEST(DiscoveryUrlTest, AbsoluteOnlyWithAnHttpsPublicUrl) {
+  struct Case {
+    std::string public_url;
+    std::string want_root;
+  } cases[] = {
+      {"", "/api/"},
+      {"https://taxii.example.org", "https://taxii.example.org/api/"},
+      {"https://taxii.example.org/", "https://taxii.example.org/api/"},
+      {"http://taxii.example.org", "/api/"},  // never http://: relative instead
+  };
+  for (const auto& c : cases) {
+    TestServerOptions o;
+    o.load_attack = false;
+    o.public_url = c.public_url;
+    TestServer s(o);
+    ASSERT_TRUE(s.ok()) << s.error();
+    std::vector<std::string> h = TaxiiHeaders(s.vars().at("TOKEN"));
+    h.push_back("Host: attacker.example");
+    HttpResult r = Fetch("GET", s.base() + "/taxii2/", h);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto j = nlohmann::json::parse(r.body);
+    EXPECT_EQ(j.value("default", ""), c.want_root) << c.public_url;
+    EXPECT_EQ(j["api_roots"], nlohmann::json::array({c.want_root})) << c.public_url;
+    EXPECT_EQ(r.body.find("http://"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("attacker"), std::string::npos) << r.body;
+  }
 }
 
 TEST(TlsTest, MissingCertificateIsAnError) {

@@ -18,6 +18,7 @@
 //   json-has: /pointer
 //   json-absent: /pointer
 //   body-contains: text
+//   body: text                    the whole body, exactly
 //   body-empty
 //   capture: VAR = /pointer       store a string for later cases in the file
 #include <gtest/gtest.h>
@@ -154,6 +155,8 @@ std::string Check(const std::string& check, const HttpResult& r, std::map<std::s
     if (got != want) return "header count " + std::to_string(got) + " != " + std::to_string(want);
   } else if (kind == "body-contains") {
     if (r.body.find(arg) == std::string::npos) return "body lacks '" + arg + "'";
+  } else if (kind == "body") {
+    if (r.body != arg) return "body is '" + r.body.substr(0, 300) + "' not '" + arg + "'";
   } else if (kind == "body-empty") {
     if (!r.body.empty()) return "body not empty";
   } else if (kind == "json-has") {

@@ -126,22 +126,54 @@ TEST_F(AuthenticatorTest, DisabledUserRefused) {
   EXPECT_FALSE(auth_->Authenticate("Bearer " + token_.secret, "").ok());
 }
 
-TEST_F(AuthenticatorTest, RateLimitPerAddress) {
+TEST_F(AuthenticatorTest, LimitedAddressStillServesValidCredentials) {
+  // Issue 10, item 6: failures from one address (a NAT, a shared proxy) must
+  // not lock out the good credentials behind it.
   const std::string bad = "Bearer rmp_" + std::string(64, 'a');
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(auth_->Authenticate(bad, "192.0.2.7").status().code(), StatusCode::kUnauthenticated);
   }
-  // Now even a valid token from that address is refused with 429...
-  EXPECT_EQ(auth_->Authenticate("Bearer " + token_.secret, "192.0.2.7").status().code(),
+  // The address is limited: its failures answer 429...
+  EXPECT_EQ(auth_->Authenticate("Bearer rmp_" + std::string(64, 'b'), "192.0.2.7").status().code(),
             StatusCode::kResourceExhausted);
-  // ...but not from another address.
-  EXPECT_TRUE(auth_->Authenticate("Bearer " + token_.secret, "192.0.2.8").ok());
+  EXPECT_EQ(auth_->Authenticate("Digest abc", "192.0.2.7").status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(auth_->Authenticate("Basic " + Base64("alice:wrong"), "192.0.2.7").status().code(),
+            StatusCode::kResourceExhausted);
+  // ...but a valid token, uncached, and a valid password are served.
+  auth_->Invalidate();
+  EXPECT_TRUE(auth_->Authenticate("Bearer " + token_.secret, "192.0.2.7").ok());
+  EXPECT_TRUE(auth_->Authenticate("Basic " + Base64("anyone:" + token_.secret), "192.0.2.7").ok());
+  EXPECT_TRUE(auth_->Authenticate("Basic " + Base64("alice:correct horse"), "192.0.2.7").ok());
+  // Another address is not limited at all.
+  EXPECT_EQ(auth_->Authenticate("Bearer rmp_" + std::string(64, 'b'), "192.0.2.8").status().code(),
+            StatusCode::kUnauthenticated);
   // The window passes.
   g_now += 60'000'001;
-  EXPECT_TRUE(auth_->Authenticate("Bearer " + token_.secret, "192.0.2.7").ok());
+  EXPECT_EQ(auth_->Authenticate("Bearer rmp_" + std::string(64, 'b'), "192.0.2.7").status().code(),
+            StatusCode::kUnauthenticated);
 }
 
-TEST_F(AuthenticatorTest, RateLimitPerCredential) {
+TEST_F(AuthenticatorTest, RateLimitPerToken) {
+  // A revoked token hammered from many addresses: limited by its hash, then
+  // refused without a store lookup.
+  ASSERT_TRUE(RevokeToken(*store_, token_.token.id, "test").ok());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(auth_->Authenticate("Bearer " + token_.secret, "198.51.100." + std::to_string(i)).status().code(),
+              StatusCode::kUnauthenticated);
+  }
+  uint64_t compares = auth_->ConstantTimeComparisonsForTest();
+  EXPECT_EQ(auth_->Authenticate("Bearer " + token_.secret, "203.0.113.1").status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(auth_->ConstantTimeComparisonsForTest(), compares);
+  // Another token of the same user is unaffected.
+  auto other = CreateToken(*store_, user_.id, "other", 0, "test").value();
+  EXPECT_TRUE(auth_->Authenticate("Bearer " + other.secret, "203.0.113.1").ok());
+}
+
+TEST_F(AuthenticatorTest, LimitedUserAnswers429WhateverThePasswordWithoutArgon2) {
+  // A login cached before the guessing started must not answer differently
+  // either (else a guess equal to the cached password would show as 200).
+  ASSERT_TRUE(auth_->Authenticate("Basic " + Base64("alice:correct horse"), "203.0.113.9").ok());
   // Password guessing for alice from many addresses.
   for (int i = 0; i < 5; ++i) {
     std::string addr = "198.51.100." + std::to_string(i);
@@ -149,10 +181,46 @@ TEST_F(AuthenticatorTest, RateLimitPerCredential) {
                   .status().code(),
               StatusCode::kUnauthenticated);
   }
-  EXPECT_EQ(auth_->Authenticate("Basic " + Base64("alice:correct horse"), "203.0.113.1").status().code(),
-            StatusCode::kResourceExhausted);
+  const uint64_t checks = auth_->PasswordChecksForTest();
+  for (const std::string& header : {"Basic " + Base64("alice:correct horse"),  // cached
+                                    "Basic " + Base64("alice:another guess"),
+                                    "Basic " + Base64(user_.id + ":correct horse"),  // by id: same budget
+                                    "Basic " + Base64(user_.id + ":yet another")}) {
+    Result<Principal> p = auth_->Authenticate(header, "203.0.113.1");
+    ASSERT_FALSE(p.ok()) << header;
+    EXPECT_EQ(p.status().code(), StatusCode::kResourceExhausted) << header;
+  }
+  EXPECT_EQ(auth_->PasswordChecksForTest(), checks) << "argon2 ran for a limited user";
+  // alice's token is another credential: still served.
+  EXPECT_TRUE(auth_->Authenticate("Bearer " + token_.secret, "203.0.113.1").ok());
   g_now += 60'000'001;
   EXPECT_TRUE(auth_->Authenticate("Basic " + Base64("alice:correct horse"), "203.0.113.1").ok());
+}
+
+TEST_F(AuthenticatorTest, UnknownUserNamesAreLimitedLikeKnownOnes) {
+  // Same answers and the same argon2 work for a user that does not exist, so
+  // the limiter tells nothing about which names exist.
+  for (const std::string name : {"alice", "mallory"}) {
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_EQ(auth_->Authenticate("Basic " + Base64(name + ":guess"), "198.51.100." + std::to_string(i))
+                    .status().code(),
+                StatusCode::kUnauthenticated)
+          << name;
+    }
+    const uint64_t checks = auth_->PasswordChecksForTest();
+    EXPECT_EQ(auth_->Authenticate("Basic " + Base64(name + ":guess"), "203.0.113.1").status().code(),
+              StatusCode::kResourceExhausted)
+        << name;
+    EXPECT_EQ(auth_->PasswordChecksForTest(), checks) << name;
+  }
+}
+
+TEST_F(AuthenticatorTest, FailuresOfOneUserDoNotLimitAnother) {
+  AddUser(*store_, {"carol", local_.id, store::Role::kReader, "carol's secret"}, "test").value();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(auth_->Authenticate("Basic " + Base64("alice:guess"), "").ok());
+  }
+  EXPECT_TRUE(auth_->Authenticate("Basic " + Base64("carol:carol's secret"), "").ok());
 }
 
 TEST_F(AuthenticatorTest, SnapshotFollowsIdentityChanges) {
