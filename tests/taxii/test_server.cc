@@ -50,123 +50,7 @@ size_t HeaderCb(char* ptr, size_t size, size_t n, void* ud) {
   return size * n;
 }
 
-// See WithOwners() in the header.
-class OwnerStore final : public store::Store {
- public:
-  explicit OwnerStore(std::unique_ptr<store::Store> base) : base_(std::move(base)) {
-    emulate_ = base_->GetObjectOwner("x--probe").status().code() == StatusCode::kUnsupported;
-  }
-
-  Result<std::vector<store::WriteOutcome>> AddObjects(std::string_view collection_id,
-                                                      const std::vector<store::NewObject>& objects,
-                                                      const store::WriteOptions& options) override {
-    if (!emulate_) return base_->AddObjects(collection_id, objects, options);
-    std::lock_guard<std::mutex> l(mu_);
-    std::vector<store::NewObject> accepted;
-    std::vector<std::string> keys;
-    std::vector<std::optional<store::WriteOutcome>> refused(objects.size());
-    std::unordered_map<std::string, std::string> pending;  // owners claimed earlier in this batch
-    for (size_t i = 0; i < objects.size(); ++i) {
-      const store::NewObject& o = objects[i];
-      std::string key = !o.owner.empty() ? o.owner
-                        : o.provenance.org_id.empty() ? std::string()
-                                                      : store::OwnerKeyForOrg(o.provenance.org_id);
-      const std::string id = stix::CanonicalId(o.id);
-      auto it = owners_.find(id);
-      std::string recorded = it != owners_.end() ? it->second : std::string();
-      if (recorded.empty() && pending.count(id)) recorded = pending[id];
-      if (!key.empty() && !recorded.empty() && recorded != key) {
-        refused[i] = store::WriteOutcome{o.id, 0, store::WriteResult::kFailed, store::kIdTakenMessage};
-        continue;
-      }
-      if (!key.empty() && recorded.empty()) pending[id] = key;
-      accepted.push_back(o);
-      keys.push_back(key);
-    }
-    RAMPART_ASSIGN_OR_RETURN(auto outcomes, base_->AddObjects(collection_id, accepted, options));
-    std::vector<store::WriteOutcome> out;
-    size_t next = 0;
-    for (size_t i = 0; i < objects.size(); ++i) {
-      if (refused[i]) {
-        out.push_back(*refused[i]);
-        continue;
-      }
-      const store::WriteOutcome& w = outcomes[next];
-      if (w.result != store::WriteResult::kFailed && !keys[next].empty()) {
-        owners_.emplace(stix::CanonicalId(accepted[next].id), keys[next]);
-      }
-      out.push_back(w);
-      ++next;
-    }
-    return out;
-  }
-  Result<std::string> GetObjectOwner(std::string_view id) override {
-    if (!emulate_) return base_->GetObjectOwner(id);
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = owners_.find(stix::CanonicalId(id));
-    if (it == owners_.end()) return Status::NotFound("no owner recorded for " + std::string(id));
-    return it->second;
-  }
-
-  Status CreateCollection(const store::Collection& c) override { return base_->CreateCollection(c); }
-  Result<store::Collection> GetCollection(std::string_view id) override { return base_->GetCollection(id); }
-  Result<std::vector<store::Collection>> ListCollections() override { return base_->ListCollections(); }
-  Result<store::Page> QueryObjects(const store::ObjectQuery& q) override { return base_->QueryObjects(q); }
-  Result<store::PageEnd> ScanObjects(const store::ObjectQuery& q,
-                                     const std::function<void(const store::StoredObject&)>& visit) override {
-    return base_->ScanObjects(q, visit);
-  }
-  Result<size_t> DeleteObject(std::string_view collection_id, std::string_view id,
-                              const store::VersionFilter& versions, const std::vector<std::string>& spec_versions,
-                              const store::WriteOptions& options) override {
-    return base_->DeleteObject(collection_id, id, versions, spec_versions, options);
-  }
-  Result<std::vector<store::Tombstone>> ListTombstones(std::string_view collection_id, int64_t after_seq,
-                                                       size_t limit) override {
-    return base_->ListTombstones(collection_id, after_seq, limit);
-  }
-  Result<std::vector<store::StoredObject>> FindObservable(const store::Observable& o, size_t limit) override {
-    return base_->FindObservable(o, limit);
-  }
-  Status PutStatus(const store::StatusResource& s) override { return base_->PutStatus(s); }
-  Result<store::StatusResource> GetStatus(std::string_view id) override { return base_->GetStatus(id); }
-  Result<size_t> PurgeStatuses(Micros cutoff) override { return base_->PurgeStatuses(cutoff); }
-  Status PutOrganization(const store::Organization& o, const store::WriteOptions& w) override {
-    return base_->PutOrganization(o, w);
-  }
-  Result<store::Organization> GetOrganization(std::string_view id) override { return base_->GetOrganization(id); }
-  Result<std::vector<store::Organization>> ListOrganizations() override { return base_->ListOrganizations(); }
-  Status PutUser(const store::User& u, const store::WriteOptions& w) override { return base_->PutUser(u, w); }
-  Result<store::User> GetUser(std::string_view id) override { return base_->GetUser(id); }
-  Result<std::vector<store::User>> ListUsers() override { return base_->ListUsers(); }
-  Status PutToken(const store::Token& t, const store::WriteOptions& w) override { return base_->PutToken(t, w); }
-  Result<store::Token> FindTokenBySecretHash(std::string_view h) override { return base_->FindTokenBySecretHash(h); }
-  Result<std::vector<store::Token>> ListTokens() override { return base_->ListTokens(); }
-  Status PutGrant(const store::Grant& g, const store::WriteOptions& w) override { return base_->PutGrant(g, w); }
-  Result<std::vector<store::Grant>> ListGrants() override { return base_->ListGrants(); }
-  Status PutSharingGroup(const store::SharingGroup& g, const store::WriteOptions& w) override {
-    return base_->PutSharingGroup(g, w);
-  }
-  Result<std::vector<store::SharingGroup>> ListSharingGroups() override { return base_->ListSharingGroups(); }
-  Result<store::AuditRecord> AppendAudit(const store::AuditEntry& e) override { return base_->AppendAudit(e); }
-  Result<std::vector<store::AuditRecord>> ReadAudit(int64_t after_seq, size_t limit) override {
-    return base_->ReadAudit(after_seq, limit);
-  }
-  Result<std::string> GetOrCreateSecret(std::string_view name) override { return base_->GetOrCreateSecret(name); }
-  Status Backup(const std::string& destination) override { return base_->Backup(destination); }
-
- private:
-  std::unique_ptr<store::Store> base_;
-  bool emulate_ = false;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::string> owners_;  // canonical id -> owner key
-};
-
 }  // namespace
-
-std::unique_ptr<store::Store> WithOwners(std::unique_ptr<store::Store> base) {
-  return std::make_unique<OwnerStore>(std::move(base));
-}
 
 std::string HttpResult::Header(const std::string& lower_name) const {
   for (const auto& [k, v] : headers) {
@@ -247,7 +131,7 @@ std::string RawExchange(uint16_t port, const std::vector<std::string>& chunks, s
 }
 
 TestServer::TestServer(TestServerOptions o) {
-  store_ = WithOwners(store::NewMemoryStore());
+  store_ = store::NewMemoryStore();
   auto fail = [&](const std::string& what, const Status& s) { error_ = what + ": " + s.ToString(); };
   auto org = auth::EnsureBootstrap(*store_);
   if (!org.ok()) { fail("bootstrap", org.status()); return; }

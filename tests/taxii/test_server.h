@@ -83,14 +83,6 @@ struct HttpResult {
   int HeaderCount(const std::string& lower_name) const;
 };
 
-// A Store decorator for tests: when the wrapped store does not implement
-// Store::GetObjectOwner yet (Unsupported), it keeps the owner keys itself,
-// as NewObject::owner documents -- the first version's owner per canonical
-// id, later versions by another owner refused with kIdTakenMessage -- taking
-// OwnerKeyForOrg(provenance.org_id) when ingest leaves `owner` empty. Once
-// the wrapped store implements owners, everything passes straight through.
-std::unique_ptr<store::Store> WithOwners(std::unique_ptr<store::Store> base);
-
 // One request with libcurl. `headers` are "Name: value" lines.
 HttpResult Fetch(const std::string& method, const std::string& url, const std::vector<std::string>& headers,
                  const std::string& body = {}, const std::string& ca_file = {});

@@ -286,6 +286,37 @@ TEST(HostileWritesPropertyTest, NoForgeryRewriteDeleteOrLeak) {
   EXPECT_TRUE(ok);
 }
 
+// The OASIS server's seed TLP:GREEN 1.0 definition, stored by the forum's own
+// loader (`serve --demo`), is served exactly as stored: the default-TLP splice
+// never adds object_marking_refs to a TLP marking-definition (the OASIS
+// stix2-validator rejects one that has them). Members cannot post it at all.
+TEST(TlpDefinitionTest, ServedAsStoredNeverSpliced) {
+  Forum f;
+  const std::string def =
+      R"({"created":"2017-01-20T00:00:00.000Z","definition":{"tlp":"green"},"definition_type":"tlp",)"
+      R"("id":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","name":"TLP:GREEN","spec_version":"2.1",)"
+      R"("type":"marking-definition"})";
+  auth::PolicySnapshot snap(f.store().ListOrganizations().value(), f.store().ListGrants().value(),
+                            f.store().ListSharingGroups().value());
+  auth::Principal loader{"system", f.local().id, store::Role::kAdmin, ""};
+  store::Collection coll = f.store().GetCollection(kColl).value();
+  ingest::IngestOptions forum;
+  forum.as_forum = true;
+  ingest::IngestReport r = ingest::Ingest(f.store(), snap, coll, loader, "{\"objects\":[" + def + "]}", forum).value();
+  ASSERT_EQ(r.success_count, 1u) << r.items[0].message;
+  // A member's copy is refused.
+  r = ingest::Ingest(f.store(), snap, coll, {"user0", f.members()[0].org.id, store::Role::kContributor, ""},
+                     "{\"objects\":[" + def + "]}", {}).value();
+  EXPECT_EQ(r.failure_count, 1u);
+  for (const std::string& path :
+       {std::string("/api/collections/") + kColl + "/objects/marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da/",
+        std::string("/api/collections/") + kColl + "/objects/"}) {
+    http::Response resp = f.Call(0, "GET", path);
+    ASSERT_EQ(resp.status, 200) << resp.body;
+    EXPECT_NE(resp.body.find(def), std::string::npos) << resp.body;
+  }
+}
+
 // docs/trust.md, "Proof": every response that served AMBER, AMBER+STRICT or
 // RED objects appends one audit record naming them; CLEAR and GREEN
 // responses append none.
