@@ -21,6 +21,13 @@ BUILD=$ROOT/build-mutants
 TABLE=$ROOT/tools/mutations.tsv
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 
+# The PostgreSQL mutants need a server: a throwaway cluster, as tools/test.sh.
+if [[ -z ${RAMPART_TEST_POSTGRES_URL:-} ]]; then
+  source tools/pg_cluster.sh
+  pg_cluster_start
+  export RAMPART_TEST_POSTGRES_URL="$PG_CLUSTER_URL"
+fi
+
 if [[ ! -f $BUILD/build.ninja ]]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 2
 fi
@@ -35,7 +42,7 @@ restore() {
   fi
 }
 trap 'restore; exit 130' INT TERM
-trap restore EXIT
+trap 'restore; [[ -n ${PG_CLUSTER_URL:-} ]] && pg_cluster_stop' EXIT
 
 want=("$@")
 survivors=()
