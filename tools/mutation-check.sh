@@ -12,7 +12,8 @@
 # a line, TAB-separated:
 #   name  file  original text  mutated text  ninja targets (space-separated)  test command
 # The original text must occur exactly once in the file. `\t` cannot occur in
-# a field; `\n` in a text field stands for a newline. The test command runs
+# a field and no field may be empty; `\n` in a text field stands for a newline
+# and a mutated text of `<delete>` deletes the original. The test command runs
 # from the build folder and must exit non-zero on the mutant.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,25 @@ restore() {
 trap 'restore; exit 130' INT TERM
 trap 'restore; [[ -n ${PG_CLUSTER_URL:-} ]] && pg_cluster_stop' EXIT
 
+# Baseline: every test command passes on the unmutated tree (else a broken
+# test would "kill" every mutant).
+echo "mutation-check: baseline"
+baseline_ok=1
+while IFS=$'\t' read -r name file original mutated targets command; do
+  [[ -z $name || $name == \#* ]] && continue
+  printf '%s\t%s\n' "$targets" "$command"
+done <"$TABLE" | sort -u >"$BUILD/baseline.tsv"
+while IFS=$'\t' read -r targets command; do
+  if ! ninja -C "$BUILD" $targets >"$BUILD/baseline.log" 2>&1 ||
+     ! (cd "$BUILD" && CI=true RAMPART_SHARED_DATA="${RAMPART_SHARED_DATA:-$ROOT/../shared/data}" \
+          timeout 600 bash -c "$command") >>"$BUILD/baseline.log" 2>&1; then
+    echo "mutation-check: the unmutated tree fails: $command (log $BUILD/baseline.log)" >&2
+    baseline_ok=0
+    break
+  fi
+done <"$BUILD/baseline.tsv"
+[[ $baseline_ok -eq 1 ]] || exit 2
+
 want=("$@")
 survivors=()
 killed=0
@@ -66,16 +86,25 @@ EOF
   fi
   backup=$(mktemp)
   cp -p "$current_file" "$backup"
-  python3 - "$current_file" "$original" "$mutated" <<'EOF'
+  if ! python3 - "$current_file" "$original" "$mutated" <<'EOF'
 import sys
 path, a, b = sys.argv[1], sys.argv[2].replace('\\n', '\n'), sys.argv[3].replace('\\n', '\n')
+if b == '<delete>':
+    b = ''
 text = open(path).read()
 open(path, 'w').write(text.replace(a, b, 1))
 EOF
+  then
+    echo "mutation-check: $name: INVALID, could not apply the mutation" >&2
+    survivors+=("$name (not applied)")
+    restore
+    continue
+  fi
   log=$BUILD/mutant-$name.log
   if ! ninja -C "$BUILD" $targets >"$log" 2>&1; then
-    echo "mutation-check: $name: killed (does not compile)"
-    killed=$((killed + 1))
+    # A mutant that does not compile proves nothing: fix the table entry.
+    echo "mutation-check: $name: INVALID, does not compile (log $log)"
+    survivors+=("$name (does not compile)")
   elif (cd "$BUILD" && CI=true RAMPART_SHARED_DATA="${RAMPART_SHARED_DATA:-$ROOT/../shared/data}" \
           timeout 600 bash -c "$command") >>"$log" 2>&1; then
     echo "mutation-check: $name: SURVIVED ($file; log $log)"
