@@ -66,6 +66,7 @@ Status ValidatePgObject(const NewObject& o) {
   RAMPART_RETURN_IF_ERROR(ValidText(o.spec_version, "spec_version"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.created_by_ref, "created_by_ref"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.json, "object JSON"));
+  RAMPART_RETURN_IF_ERROR(ValidText(o.owner, "object owner"));
   for (const auto& m : o.marking_refs) RAMPART_RETURN_IF_ERROR(ValidText(m, "a marking ref"));
   const Provenance& p = o.provenance;
   RAMPART_RETURN_IF_ERROR(ValidText(p.org_id, "provenance org_id"));
