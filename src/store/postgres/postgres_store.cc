@@ -934,6 +934,11 @@ class PostgresStore final : public Store {
       const std::unordered_map<std::string, std::vector<VersionRow>>& by_id, Micros now,
       Micros last) {
     std::unordered_map<std::string, std::string> owners;
+    // Nothing to claim or check (tests, benchmarks): no work at all.
+    if (std::none_of(objects.begin(), objects.end(),
+                     [](const NewObject& o) { return !o.owner.empty(); })) {
+      return owners;
+    }
     std::vector<std::string> ids;  // canonical, distinct
     std::unordered_map<std::string, std::string> claims;
     std::unordered_set<std::string> seen_version;  // "id\nversion" added so far
