@@ -15,6 +15,10 @@
 
 #include "testing/test_data.h"
 
+#if RAMPART_WITH_POSTGRES
+#include "store/postgres/postgres_store.h"
+#endif
+
 namespace rampart::cli {
 namespace {
 
@@ -139,9 +143,10 @@ int RunRampart(const std::string& args) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-// What `rampart ARGS` prints on stdout and stderr.
-std::string RampartOutput(const std::string& args) {
-  std::string cmd = RampartBinary() + " " + args + " 2>&1";
+// What `rampart ARGS` prints on stdout and stderr (`prefix` runs it, e.g.
+// "timeout 5").
+std::string RampartOutput(const std::string& args, const std::string& prefix = "") {
+  std::string cmd = prefix + " " + RampartBinary() + " " + args + " 2>&1";
   std::string out;
   FILE* f = popen(cmd.c_str(), "r");
   if (!f) return out;
@@ -173,6 +178,33 @@ TEST_F(OpenStoreTest, SubcommandsNeverPrintTheStorePassword) {
     EXPECT_NE(out.find("cannot connect"), std::string::npos) << args << ": " << out;
     EXPECT_EQ(out.find("hunter"), std::string::npos) << args << ": " << out;
   }
+}
+
+// The start-up line of a server that did open its store (PostgreSQL with a
+// password in the URL; the test server trusts, so the password is ignored).
+TEST_F(OpenStoreTest, ServeStartUpLineRedactsThePassword) {
+  const char* url = getenv("RAMPART_TEST_POSTGRES_URL");
+  if (!HaveBinary() || !url || !*url) {
+    if (::rampart::testing::InCi()) FAIL() << "rampart binary or RAMPART_TEST_POSTGRES_URL missing";
+    GTEST_SKIP() << "needs the rampart binary and RAMPART_TEST_POSTGRES_URL";
+  }
+#if !RAMPART_WITH_POSTGRES
+  GTEST_SKIP() << "built without PostgreSQL";
+#else
+  // Its own schema (left in the throwaway test database).
+  store::postgres::PostgresOptions o;
+  o.schema = "rt_open_store_" + std::to_string(getpid());
+  auto made = store::postgres::OpenPostgresStore(url, o);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  made->reset();
+  std::string spec = url;
+  spec += spec.find('?') == std::string::npos ? "?" : "&";
+  spec += "options=-csearch_path%3D" + o.schema + "&password=hunter2";
+  std::string out = RampartOutput("serve --listen 127.0.0.1:0 --store '" + spec + "'", "timeout 5");
+  EXPECT_NE(out.find("serving TAXII"), std::string::npos) << out;
+  EXPECT_NE(out.find("password=***"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+#endif
 }
 
 TEST_F(OpenStoreTest, BackupAndRestoreSubcommands) {

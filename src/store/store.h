@@ -129,7 +129,8 @@ class Store {
 
   // ---- Maintenance ----
   // A consistent online copy of the whole store to `destination` (a data
-  // directory for SQLite). Unsupported for backends that back up otherwise.
+  // directory for SQLite, made as private as the store: 0700 / 0600).
+  // Unsupported for backends that back up otherwise.
   virtual Status Backup(const std::string& destination) = 0;
 };
 

@@ -66,6 +66,7 @@ Status ValidatePgObject(const NewObject& o) {
   RAMPART_RETURN_IF_ERROR(ValidText(o.spec_version, "spec_version"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.created_by_ref, "created_by_ref"));
   RAMPART_RETURN_IF_ERROR(ValidText(o.json, "object JSON"));
+  RAMPART_RETURN_IF_ERROR(ValidText(o.owner, "object owner"));
   for (const auto& m : o.marking_refs) RAMPART_RETURN_IF_ERROR(ValidText(m, "a marking ref"));
   const Provenance& p = o.provenance;
   RAMPART_RETURN_IF_ERROR(ValidText(p.org_id, "provenance org_id"));
@@ -933,6 +934,11 @@ class PostgresStore final : public Store {
       const std::unordered_map<std::string, std::vector<VersionRow>>& by_id, Micros now,
       Micros last) {
     std::unordered_map<std::string, std::string> owners;
+    // Nothing to claim or check (tests, benchmarks): no work at all.
+    if (std::none_of(objects.begin(), objects.end(),
+                     [](const NewObject& o) { return !o.owner.empty(); })) {
+      return owners;
+    }
     std::vector<std::string> ids;  // canonical, distinct
     std::unordered_map<std::string, std::string> claims;
     std::unordered_set<std::string> seen_version;  // "id\nversion" added so far

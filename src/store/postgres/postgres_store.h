@@ -45,7 +45,8 @@ struct PostgresOptions {
 // server cannot be reached; Corruption for a foreign schema (tables named like
 // Rampart's without its version table, or another format); Unsupported for a
 // schema version newer than this binary. An existing schema is never
-// overwritten.
+// overwritten. No error message carries the URL's password
+// (store::RedactStoreUrlIn, docs/trust.md "At rest").
 Result<std::unique_ptr<store::Store>> OpenPostgresStore(const std::string& url,
                                                          const PostgresOptions& options = {});
 

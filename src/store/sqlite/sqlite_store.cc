@@ -180,8 +180,9 @@ Status MakePrivateDir(const std::string& dir) {
     if (ec) return Status::IoError("cannot create " + parent.string() + ": " + ec.message());
   }
   // mkdir(0700) is private from its first instant; chmod makes it exactly
-  // 0700 under any umask.
-  if (::mkdir(dir.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
+  // 0700 under any umask. Only a directory made here is chmod-ed.
+  if (::mkdir(dir.c_str(), kPrivateDirMode) != 0) {
+    if (errno == EEXIST && fs::is_directory(dir, ec)) return Status::Ok();  // a racing process
     return Status::IoError("cannot create data directory " + dir + ": " + std::strerror(errno));
   }
   if (::chmod(dir.c_str(), kPrivateDirMode) != 0) {

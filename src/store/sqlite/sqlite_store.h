@@ -48,15 +48,22 @@ struct SqliteOptions {
 };
 
 // Opens (creating if allowed) the store in data directory `dir`, migrating
-// its schema to the current version. Errors: Corruption for a file that is
-// not a Rampart database or is damaged (the file is left untouched);
-// Unsupported for a schema newer than this binary; NotFound when missing and
-// !create_if_missing; IoError for file-system errors.
+// its schema to the current version. A new directory is made 0700 and the
+// database 0600 whatever the umask (SQLite gives -wal/-shm the database's
+// mode). Errors: PermissionDenied when the directory or a database file
+// (rampart.db, -wal, -shm, -journal) is accessible by group or others --
+// the message names the file and the chmod fix, nothing is read or written;
+// Corruption for a file that is not a Rampart database or is damaged (the
+// file is left untouched); Unsupported for a schema newer than this binary;
+// NotFound when missing and !create_if_missing; IoError for file-system
+// errors.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir,
                                                const SqliteOptions& options = {});
 
 // Restores the backup in data directory `backup_dir` (made by Backup() or
-// `rampart backup`) into data directory `data_dir`. The backup is verified
+// `rampart backup`) into data directory `data_dir` (made 0700; the database
+// 0600; PermissionDenied when an existing `data_dir` is accessible by group
+// or others). The backup is verified
 // first (a Rampart database of a supported schema version that passes
 // PRAGMA integrity_check), then copied with SQLite's backup API into a temp
 // file that is fsynced and renamed into place. Refuses (Conflict) when

@@ -968,6 +968,12 @@ TEST(SqliteStoreTest, OpenRefusesAStoreOthersCanReadOrWrite) {
   // A new store in an existing directory others can enter: refused.
   EXPECT_EQ(OpenSqliteStore(open_dir).status().code(), StatusCode::kPermissionDenied);
   EXPECT_FALSE(fs::exists(fs::path(open_dir) / kSqliteDbFileName));
+  // A "data directory" that is a file is an error, and its mode is not touched.
+  const std::string file = FreshDir();
+  std::ofstream(file) << "x";
+  ::chmod(file.c_str(), 0644);
+  EXPECT_EQ(OpenSqliteStore(file).status().code(), StatusCode::kIoError);
+  EXPECT_EQ(ModeOf(file), 0644u);
 }
 
 }  // namespace
