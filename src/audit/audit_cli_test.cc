@@ -78,7 +78,13 @@ TEST_F(AuditCliTest, ExportVerifiesIndependentlyAndTamperIsCaught) {
   const std::string anchor = head.substr(0, head.find('\n'));
 
   const fs::path exp = dir_ / "audit.jsonl";
+  // An existing, world-readable file is narrowed: the export names the true
+  // sources of anonymous submissions (docs/trust.md, "At rest").
+  std::ofstream(exp) << "old\n";
+  fs::permissions(exp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                           fs::perms::others_read);
   ASSERT_EQ(R("audit export --out '" + exp.string() + "'" + data_).code, 0);
+  EXPECT_EQ(fs::status(exp).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
   std::ifstream in(exp);
   int lines = 0;
   for (std::string l; std::getline(in, l);) ++lines;

@@ -1,6 +1,10 @@
 // `rampart audit verify|export`: check the hash-chained audit log of a store
 // (or an exported file), and export it as JSON lines a partner can verify
 // independently (docs/formats/audit_chain.md).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -102,6 +106,17 @@ void AddAuditCommand(CLI::App& app, int& exit_code) {
     std::ofstream file;
     std::ostream* os = &std::cout;
     if (!a->out.empty()) {
+      // The export names the true sources of anonymous submissions: the
+      // file is the forum operators' alone (0600, whatever the umask; an
+      // existing file is narrowed too). docs/trust.md, "At rest".
+      int fd = ::open(a->out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+        if (fd >= 0) ::close(fd);
+        std::cerr << "rampart audit export: cannot write " << a->out << "\n";
+        exit_code = kExitUsage;
+        return;
+      }
+      ::close(fd);
       file.open(a->out, std::ios::trunc);
       if (!file) {
         std::cerr << "rampart audit export: cannot write " << a->out << "\n";
