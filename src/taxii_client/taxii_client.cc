@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -25,12 +26,18 @@ struct Response {
   bool too_big = false;
 };
 
+// libcurl calls this with bytes after content decoding (CURLOPT_ACCEPT_ENCODING),
+// so the running total is the decompressed size: a gzip bomb stops here at
+// `limit`. The buffer never grows past `limit` either (no doubling beyond it).
 size_t OnBody(char* p, size_t size, size_t n, void* ud) {
   auto* r = static_cast<Response*>(ud);
   size_t len = size * n;
-  if (r->body.size() + len > r->limit) {
+  if (len > r->limit - r->body.size()) {
     r->too_big = true;
-    return 0;  // aborts the transfer
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  if (r->body.capacity() < r->body.size() + len) {
+    r->body.reserve(std::min(r->limit, std::max(r->body.size() + len, 2 * r->body.capacity())));
   }
   r->body.append(p, len);
   return len;
@@ -58,12 +65,15 @@ size_t OnHeader(char* p, size_t size, size_t n, void* ud) {
   return size * n;
 }
 
-Result<Response> Perform(const std::string& url, const ClientOptions& o, const std::string* post_body) {
+// `limit`: the most body bytes (decoded) to accept; over it, ResourceExhausted
+// with `too_big_message`.
+Result<Response> Perform(const std::string& url, const ClientOptions& o, const std::string* post_body, size_t limit,
+                         const std::string& too_big_message) {
   GlobalInit();
   std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
   if (!h) return Status::Internal("curl_easy_init failed");
   Response r;
-  r.limit = o.max_response_bytes;
+  r.limit = limit;
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, (std::string("Accept: ") + kTaxiiMedia).c_str());
   if (post_body) headers = curl_slist_append(headers, (std::string("Content-Type: ") + kTaxiiMedia).c_str());
@@ -87,7 +97,7 @@ Result<Response> Perform(const std::string& url, const ClientOptions& o, const s
     curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
   }
   CURLcode rc = curl_easy_perform(h.get());
-  if (r.too_big) return Status::ResourceExhausted("TAXII response larger than the limit from " + url);
+  if (r.too_big) return Status::ResourceExhausted(too_big_message + " (" + url + ")");
   if (rc != CURLE_OK) return Status::Unavailable(std::string("TAXII request to ") + url + ": " + curl_easy_strerror(rc));
   curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &r.code);
   if (r.code == 401) return Status::Unauthenticated("TAXII server says 401 (token missing or wrong): " + url);
@@ -99,6 +109,87 @@ Result<Response> Perform(const std::string& url, const ClientOptions& o, const s
   }
   return r;
 }
+
+// What the paging loop needs from an envelope, read by a SAX pass: no DOM is
+// built, so memory is the body plus one token, whatever the body holds.
+class EnvelopeScan : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit EnvelopeScan(size_t max_objects) : max_objects_(max_objects) {}
+
+  bool more = false;
+  bool has_next = false;
+  std::string next;
+  size_t objects = 0;
+  bool too_many_objects = false;
+  bool cursor_too_long = false;
+
+  bool null() override { return Value(); }
+  bool boolean(bool v) override {
+    if (depth_ == 1 && key_ == Key::kMore) more = v;
+    return Value();
+  }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t& v) override {
+    if (depth_ == 1 && key_ == Key::kNext) {
+      if (v.size() > kMaxCursorBytes) {
+        cursor_too_long = true;
+        return false;
+      }
+      has_next = true;
+      next = std::move(v);
+    }
+    return Value();
+  }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override {
+    if (depth_ == 1 && key_ == Key::kObjects) objects_depth_ = 2;
+    return Open();
+  }
+  bool end_array() override {
+    if (depth_ == objects_depth_) objects_depth_ = 0;
+    return Close();
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) key_ = k == "more" ? Key::kMore : k == "next" ? Key::kNext : k == "objects" ? Key::kObjects : Key::kOther;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+  bool top_is_object() const { return top_object_; }
+
+ private:
+  enum class Key { kOther, kMore, kNext, kObjects };
+  // A value starting at the objects array's level is one object of the page.
+  bool Count() {
+    if (objects_depth_ == 0 || depth_ != objects_depth_) return true;
+    if (++objects > max_objects_) {
+      too_many_objects = true;
+      return false;
+    }
+    return true;
+  }
+  bool Value() { return Count(); }
+  bool Open() {
+    if (depth_ == 0) top_object_ = true;
+    bool ok = Count();
+    ++depth_;
+    return ok;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  size_t max_objects_;
+  size_t depth_ = 0;
+  size_t objects_depth_ = 0;  // depth inside the top-level "objects" array; 0 = not in it
+  Key key_ = Key::kOther;
+  bool top_object_ = false;
+};
 
 std::string Escape(CURL* h, const std::string& s) {
   char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
@@ -125,21 +216,46 @@ Status FetchCollectionObjects(std::string_view collection_url, const ClientOptio
   std::string base = ObjectsUrl(collection_url);
   std::string next, added_after;
   std::set<std::string> seen_cursors;
+  size_t feed_bytes = 0, feed_objects = 0;
   for (size_t page = 0; page < o.max_pages; ++page) {
     std::string url = base + "?limit=" + std::to_string(o.page_limit);
     if (!o.match_type.empty()) url += "&match%5Btype%5D=" + Escape(esc.get(), o.match_type);
     if (!next.empty()) url += "&next=" + Escape(esc.get(), next);
     else if (!added_after.empty()) url += "&added_after=" + Escape(esc.get(), added_after);
-    RAMPART_ASSIGN_OR_RETURN(Response r, Perform(url, o, nullptr));
+    // The page may use what is left of the feed's byte budget, at most one page.
+    const size_t feed_left = o.max_feed_bytes - feed_bytes;
+    const bool feed_bound = feed_left < o.max_response_bytes;
+    const std::string too_big =
+        feed_bound ? "TAXII feed larger than the limit of " + std::to_string(o.max_feed_bytes) +
+                         " bytes after decompression (--max-feed-bytes)"
+                   : "TAXII page larger than the limit of " + std::to_string(o.max_response_bytes) +
+                         " bytes after decompression (--max-page-bytes)";
+    RAMPART_ASSIGN_OR_RETURN(Response r,
+                             Perform(url, o, nullptr, feed_bound ? feed_left : o.max_response_bytes, too_big));
+    feed_bytes += r.body.size();
+    EnvelopeScan env(o.max_page_objects);
+    bool parsed = nlohmann::json::sax_parse(r.body, &env);
+    if (env.too_many_objects) {
+      return Status::ResourceExhausted("TAXII page has more than " + std::to_string(o.max_page_objects) +
+                                       " objects (the per-page object limit) (" + url + ")");
+    }
+    if (env.cursor_too_long) {
+      return Status::InvalidArgument("TAXII 'next' cursor longer than " + std::to_string(kMaxCursorBytes) + " bytes");
+    }
+    if (!parsed || !env.top_is_object()) return Status::InvalidArgument("TAXII envelope is not a JSON object");
+    feed_objects += env.objects;
+    if (feed_objects > o.max_objects) {
+      return Status::ResourceExhausted("TAXII feed has more than " + std::to_string(o.max_objects) +
+                                       " objects (--max-indicators)");
+    }
     RAMPART_RETURN_IF_ERROR(on_page(r.body));
-    nlohmann::json env = nlohmann::json::parse(r.body, nullptr, false);
-    if (env.is_discarded() || !env.is_object()) return Status::InvalidArgument("TAXII envelope is not a JSON object");
-    bool more = env.value("more", false);
-    size_t count = env.contains("objects") && env["objects"].is_array() ? env["objects"].size() : 0;
+    bool more = env.more;
+    size_t count = env.objects;
     if (!more) return Status::Ok();
+    if (page + 1 == o.max_pages) break;
     std::string cursor;
-    if (env.contains("next") && env["next"].is_string()) {
-      next = env["next"].get<std::string>();
+    if (env.has_next) {
+      next = std::move(env.next);
       cursor = "n:" + next;
     } else {
       if (r.date_added_last.empty() || count == 0) return Status::Ok();  // cannot advance
@@ -151,13 +267,16 @@ Status FetchCollectionObjects(std::string_view collection_url, const ClientOptio
       return Status::InvalidArgument("TAXII server repeated a paging cursor (" + cursor + ")");
     }
   }
-  return Status::ResourceExhausted("more than max_pages TAXII pages");
+  return Status::ResourceExhausted("TAXII feed has more than " + std::to_string(o.max_pages) +
+                                   " pages (--max-pages); stopped there");
 }
 
 Result<std::string> PostObjects(std::string_view collection_url, std::string_view envelope_json,
                                 const ClientOptions& o) {
   std::string body(envelope_json);
-  RAMPART_ASSIGN_OR_RETURN(Response r, Perform(ObjectsUrl(collection_url), o, &body));
+  RAMPART_ASSIGN_OR_RETURN(Response r, Perform(ObjectsUrl(collection_url), o, &body, o.max_response_bytes,
+                                               "TAXII response larger than the limit of " +
+                                                   std::to_string(o.max_response_bytes) + " bytes"));
   return r.body;
 }
 
