@@ -68,6 +68,8 @@ struct MatchArgs {
   bool quiet = false;
   int threads = 0;
   int reload_seconds = 0;
+  // Limits on a TAXII feed (--indicators URL); defaults from ClientOptions.
+  taxii_client::ClientOptions feed_limits;
   std::vector<std::string> logs;
 };
 
@@ -78,7 +80,7 @@ Result<std::shared_ptr<const detect::MatchPlan>> LoadPlan(const MatchArgs& a, co
   detect::PlanBuilder b(mapping, {as_of});
   auto add = [&](detect::Indicator&& i) { b.Add(std::move(i)); };
   if (IsUrl(a.indicators)) {
-    taxii_client::ClientOptions o;
+    taxii_client::ClientOptions o = a.feed_limits;
     o.token = a.token;
     o.ca_file = a.ca_file;
     o.match_type = "indicator";
@@ -343,6 +345,18 @@ void AddMatchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", args->threads, "Worker threads (default: one per core)")->check(CLI::Range(0, 64));
   cmd->add_option("--reload", args->reload_seconds, "Re-read the indicator FILE every N seconds when it changed")
       ->check(CLI::Range(0, 86400));
+  // Limits on a hostile TAXII feed (docs/SECURITY.md, "Matcher and feed limits").
+  taxii_client::ClientOptions& fl = args->feed_limits;
+  cmd->add_option("--max-page-bytes", fl.max_response_bytes,
+                  "TAXII feed: most bytes of one page after decompression (default 64 MiB)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-feed-bytes", fl.max_feed_bytes,
+                  "TAXII feed: most bytes of all pages after decompression (default 2 GiB)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-indicators", fl.max_objects, "TAXII feed: most objects in all pages (default 1000000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-pages", fl.max_pages, "TAXII feed: most pages to follow (default 10000)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "One JSON object per hit on stdout");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress bar and no summary");
   cmd->add_option("logs", args->logs, "Log files (default: stdin)");

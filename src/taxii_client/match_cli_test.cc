@@ -106,6 +106,13 @@ TEST(MatchCliTest, FetchesIndicatorsFromTaxiiAndPostsSightings) {
   EXPECT_EQ(hits, want);
   EXPECT_EQ(m.out.find("000000000002"), std::string::npos);
 
+  // Issue 11: the feed limits are flags; over one, match stops with exit 2
+  // and an error naming the flag.
+  Out capped = Sh("RAMPART_TOKEN=" + token + " '" + bin + "' match -q --max-indicators 1 --indicators " + url + " '" +
+                  dns.string() + "' 2>&1");
+  EXPECT_EQ(capped.code, 2) << capped.out;
+  EXPECT_NE(capped.out.find("more than 1 objects (--max-indicators)"), std::string::npos) << capped.out;
+
   // The sighting is in the collection now.
   o.match_type = "sighting";
   std::vector<nlohmann::json> sightings;
