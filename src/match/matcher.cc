@@ -9,6 +9,8 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -119,10 +121,39 @@ struct Re2Entry {
   std::vector<AtomId> atoms;  // by set index
 };
 
+// Why a PCRE2 regex was disabled (0 = it is not).
+enum Pcre2Off : uint8_t { kOn = 0, kMatchLimit, kDepthLimit, kHeapLimit, kValueTime, kRegexTime };
+
+// Mutable budget state of one PCRE2 regex inside an immutable matcher.
+struct Pcre2State {
+  std::atomic<uint8_t> off{kOn};
+  std::atomic<int64_t> nanos{0};  // time spent in all calls
+};
+
 struct Pcre2Entry {
   pcre2_code* code = nullptr;
   AtomId atom;
+  std::string regex;
+  std::unique_ptr<Pcre2State> state = std::make_unique<Pcre2State>();
 };
+
+// PCRE2 resets its match counter at each start position of an unanchored
+// search, so a match limit alone does not bound one call on a long value.
+// The regexes are compiled with PCRE2_AUTO_CALLOUT; this callout checks the
+// clock every 1024 steps and aborts the call past its deadline.
+struct CalloutClock {
+  std::chrono::steady_clock::time_point deadline;
+  uint32_t steps = 0;
+  bool expired = false;
+};
+
+int OnCallout(pcre2_callout_block*, void* data) {
+  auto* c = static_cast<CalloutClock*>(data);
+  if ((++c->steps & 1023) != 0) return 0;
+  if (std::chrono::steady_clock::now() < c->deadline) return 0;
+  c->expired = true;
+  return PCRE2_ERROR_CALLOUT;
+}
 
 struct FieldIndex {
   absl::flat_hash_map<std::string_view, uint32_t> exact;
@@ -146,6 +177,7 @@ class ScratchImpl : public MatchScratch {
   std::vector<int> re2_hits;
   pcre2_match_data* md_ = nullptr;
   pcre2_match_context* mctx_ = nullptr;
+  CalloutClock clock;
 };
 
 bool ValidUtf8(std::string_view s) {
@@ -196,11 +228,54 @@ class MatcherImpl : public Matcher {
         }
       }
       for (const Pcre2Entry& p : f.pcre2) {
-        int rc = pcre2_match(p.code, reinterpret_cast<PCRE2_SPTR>(value.data()), value.size(), 0,
-                             PCRE2_NO_UTF_CHECK, scratch.md_, scratch.mctx_);
-        if (rc >= 0) out.push_back(p.atom);
+        if (p.state->off.load(std::memory_order_relaxed) != kOn) continue;
+        if (MatchPcre2(p, value, scratch)) out.push_back(p.atom);
       }
     }
+  }
+
+  // One budgeted PCRE2 call; disables the regex when it goes over budget.
+  bool MatchPcre2(const Pcre2Entry& p, std::string_view value, ScratchImpl& scratch) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    scratch.clock.deadline = t0 + std::chrono::microseconds(budget_.micros_per_value);
+    scratch.clock.steps = 0;
+    scratch.clock.expired = false;
+    int rc = pcre2_match(p.code, reinterpret_cast<PCRE2_SPTR>(value.data()), value.size(), 0, PCRE2_NO_UTF_CHECK,
+                         scratch.md_, scratch.mctx_);
+    const int64_t spent = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    const int64_t total = p.state->nanos.fetch_add(spent, std::memory_order_relaxed) + spent;
+    uint8_t off = kOn;
+    if (rc == PCRE2_ERROR_MATCHLIMIT) off = kMatchLimit;
+    else if (rc == PCRE2_ERROR_DEPTHLIMIT) off = kDepthLimit;
+    else if (rc == PCRE2_ERROR_HEAPLIMIT) off = kHeapLimit;
+    else if (scratch.clock.expired || spent > budget_.micros_per_value * 1000) off = kValueTime;
+    else if (total > budget_.micros_per_regex * 1000) off = kRegexTime;
+    if (off != kOn) {
+      uint8_t expect = kOn;
+      p.state->off.compare_exchange_strong(expect, off);  // the first reason wins
+    }
+    return rc >= 0;
+  }
+
+  std::vector<DisabledRegex> DisabledRegexes() const override {
+    std::vector<DisabledRegex> out;
+    for (const FieldIndex& f : fields_) {
+      for (const Pcre2Entry& p : f.pcre2) {
+        uint8_t off = p.state->off.load();
+        if (off == kOn) continue;
+        std::string why;
+        switch (off) {
+          case kMatchLimit: why = "PCRE2 match limit (" + std::to_string(budget_.match_limit) + ") reached"; break;
+          case kDepthLimit: why = "PCRE2 depth limit (" + std::to_string(budget_.depth_limit) + ") reached"; break;
+          case kHeapLimit: why = "PCRE2 heap limit reached"; break;
+          case kValueTime: why = "over " + std::to_string(budget_.micros_per_value) + " us on one value"; break;
+          default: why = "over " + std::to_string(budget_.micros_per_regex) + " us in total"; break;
+        }
+        out.push_back({p.atom, p.regex, std::move(why)});
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const DisabledRegex& a, const DisabledRegex& b) { return a.atom < b.atom; });
+    return out;
   }
 
   bool HasField(FieldId field) const override { return field < fields_.size() && fields_[field].any; }
@@ -216,8 +291,9 @@ class MatcherImpl : public Matcher {
     s->md_ = pcre2_match_data_create(32, nullptr);
     s->mctx_ = pcre2_match_context_create(nullptr);
     // Bound backtracking: a hostile MATCHES pattern must not hang a scan.
-    pcre2_set_match_limit(s->mctx_, 1000000);
-    pcre2_set_depth_limit(s->mctx_, 10000);
+    pcre2_set_match_limit(s->mctx_, budget_.match_limit);
+    pcre2_set_depth_limit(s->mctx_, budget_.depth_limit);
+    pcre2_set_callout(s->mctx_, OnCallout, &s->clock);
     return s;
   }
 
@@ -266,6 +342,7 @@ class MatcherImpl : public Matcher {
   size_t exact_values_ = 0;
   size_t cidr_prefixes_ = 0;
   size_t regex_counts_[3] = {0, 0, 0};
+  RegexBudget budget_;
 };
 
 struct PendingRegex {
@@ -281,6 +358,7 @@ struct MatcherBuilder::Impl {
   std::unique_ptr<MatcherImpl> m = std::make_unique<MatcherImpl>();
   std::vector<PendingRegex> regexes;
   std::vector<std::pair<AtomId, RegexEngine>> engines;
+  RegexBudget budget;
 
   FieldIndex& Field(FieldId f) {
     if (f >= m->fields_.size()) m->fields_.resize(f + 1);
@@ -367,12 +445,15 @@ Status MatcherBuilder::AddRegex(FieldId field, std::string_view regex, AtomId at
   return Status::Ok();
 }
 
+void MatcherBuilder::SetRegexBudget(const RegexBudget& budget) { impl_->budget = budget; }
+
 const std::vector<std::pair<AtomId, RegexEngine>>& MatcherBuilder::regex_engines() const {
   return impl_->engines;
 }
 
 Result<std::unique_ptr<const Matcher>> MatcherBuilder::Build(std::vector<RejectedRegex>* rejected) {
   MatcherImpl& m = *impl_->m;
+  m.budget_ = impl_->budget;
   // Group regexes by field.
   std::vector<std::vector<size_t>> by_field(m.fields_.size());
   for (size_t i = 0; i < impl_->regexes.size(); ++i) by_field[impl_->regexes[i].field].push_back(i);
@@ -428,7 +509,7 @@ Result<std::unique_ptr<const Matcher>> MatcherBuilder::Build(std::vector<Rejecte
       // PCRE2 last (back-references and other backtracking-only features).
       int errcode = 0;
       PCRE2_SIZE erroff = 0;
-      uint32_t flags = PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK;
+      uint32_t flags = PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_AUTO_CALLOUT;  // see OnCallout
       if (r.options.dot_all) flags |= PCRE2_DOTALL;
       if (r.options.caseless) flags |= PCRE2_CASELESS;
       pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(r.regex.data()), r.regex.size(), flags,
@@ -442,7 +523,7 @@ Result<std::unique_ptr<const Matcher>> MatcherBuilder::Build(std::vector<Rejecte
         }
         continue;
       }
-      f.pcre2.push_back({code, r.atom});
+      f.pcre2.push_back({code, r.atom, r.regex});
       impl_->engines.emplace_back(r.atom, RegexEngine::kPcre2);
       ++m.regex_counts_[2];
     }

@@ -11,6 +11,15 @@
 // Fields are small integers the caller assigns (0..n); the matcher knows no
 // STIX and no log format.
 //
+// Regex cost: Hyperscan and RE2 run in time linear in the value (automata, no
+// backtracking), so they need no budget. PCRE2 backtracks, and a hostile
+// MATCHES pattern such as `(a+)+\1b` is exponential in the value; every PCRE2
+// regex therefore runs under a RegexBudget: a match limit and a depth limit
+// per call, a time limit per call (checked from PCRE2 callouts, so it holds
+// inside one call too) and a cumulative time limit over the matcher's life.
+// A regex over any of them is disabled for the rest of the scan (it matches
+// nothing from then on) and listed by DisabledRegexes(); the scan goes on.
+//
 // Thread-safety: MatcherBuilder is single-threaded. A built Matcher is
 // immutable and may be shared by any number of threads, each of which needs
 // its own MatchScratch (NewScratch()).
@@ -39,6 +48,22 @@ inline constexpr FieldId kMaxFields = 1 << 16;
 
 // Which engine ended up serving a regex atom (for reports and tests).
 enum class RegexEngine { kHyperscan, kRe2, kPcre2 };
+
+// The budget of each backtracking (PCRE2) regex. Defaults: docs/SECURITY.md,
+// "Matcher and feed limits".
+struct RegexBudget {
+  uint32_t match_limit = 1000000;   // pcre2_set_match_limit, per call
+  uint32_t depth_limit = 10000;     // pcre2_set_depth_limit, per call
+  int64_t micros_per_value = 10000;        // one value (one call): 10 ms
+  int64_t micros_per_regex = 2000000;      // all calls of one regex together: 2 s
+};
+
+// A regex switched off during a scan because it went over its budget.
+struct DisabledRegex {
+  AtomId atom;
+  std::string regex;
+  std::string reason;  // e.g. "PCRE2 match limit (1000000) reached"
+};
 
 struct RegexOptions {
   bool dot_all = false;      // '.' also matches '\n' (LIKE translations use it)
@@ -73,6 +98,10 @@ class Matcher {
   virtual size_t regexes(RegexEngine engine) const = 0;
   // Approximate heap bytes held (hash tables, arena, regex databases).
   virtual size_t ApproxMemoryBytes() const = 0;
+
+  // The regexes disabled so far for going over their RegexBudget, in atom
+  // order. Thread-safe; may be called while other threads Match().
+  virtual std::vector<DisabledRegex> DisabledRegexes() const = 0;
 };
 
 // A regex the builder could not compile with any engine.
@@ -100,6 +129,9 @@ class MatcherBuilder {
   // value matches `regex` (PCRE syntax, unanchored search, UTF-8). The regex
   // is only checked at Build(); rejected ones are reported there.
   Status AddRegex(FieldId field, std::string_view regex, AtomId atom, RegexOptions options = {});
+
+  // The budget of backtracking regexes in the built matcher (default: RegexBudget{}).
+  void SetRegexBudget(const RegexBudget& budget);
 
   // Compiles everything added. Regexes that no engine accepts are left out and
   // listed in `rejected` (may be null). Consumes the builder's contents.

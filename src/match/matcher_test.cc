@@ -109,5 +109,62 @@ TEST(MatcherTest, ManyValuesShareOneArena) {
   EXPECT_LT((*m)->ApproxMemoryBytes(), size_t{16} << 20);
 }
 
+// Issue 11: catastrophic back-reference patterns (PCRE2 fallback). Each one
+// is disabled on the first value that blows its budget, naming the reason;
+// the other regexes (PCRE2 too) still match on every later value.
+TEST(MatcherTest, CatastrophicBackreferencesAreDisabled) {
+  const std::string evil[] = {"(a+)+\\1b", "(a|aa)+\\1c", "((a*)*)+\\2d"};
+  MatcherBuilder b;
+  for (AtomId i = 0; i < 3; ++i) ASSERT_TRUE(b.AddRegex(0, evil[i], 10 + i).ok());
+  ASSERT_TRUE(b.AddRegex(0, "(x+)\\1y", 1).ok());     // a harmless back-reference: PCRE2
+  ASSERT_TRUE(b.AddRegex(0, "^evil[0-9]+$", 2).ok());  // Hyperscan
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ((*m)->regexes(RegexEngine::kPcre2), 4u);
+  auto scratch = (*m)->NewScratch();
+  const std::string bomb = std::string(40, 'a') + "!bcd";  // has the required last characters
+  std::vector<AtomId> out;
+  for (int event = 0; event < 200; ++event) {
+    out.clear();
+    (*m)->Match(0, bomb, *scratch, out);
+    EXPECT_TRUE(out.empty());
+    out.clear();
+    (*m)->Match(0, "xxxxyy", *scratch, out);
+    EXPECT_EQ(out, std::vector<AtomId>{1});
+    out.clear();
+    (*m)->Match(0, "evil7", *scratch, out);
+    EXPECT_EQ(out, std::vector<AtomId>{2});
+  }
+  auto off = (*m)->DisabledRegexes();
+  ASSERT_EQ(off.size(), 3u);
+  for (AtomId i = 0; i < 3; ++i) {
+    EXPECT_EQ(off[i].atom, 10 + i);
+    EXPECT_EQ(off[i].regex, evil[i]);
+    EXPECT_FALSE(off[i].reason.empty());
+  }
+  // Disabled means disabled: the value it would match no longer does.
+  out.clear();
+  (*m)->Match(0, "aab", *scratch, out);
+  EXPECT_TRUE(out.empty());
+}
+
+// The time budget holds inside one call, even when the match limit would
+// allow far more work (the callout checks the clock).
+TEST(MatcherTest, RegexTimeBudgetStopsOneCall) {
+  MatcherBuilder b;
+  b.SetRegexBudget({.match_limit = 4000000000u, .depth_limit = 1000000, .micros_per_value = 2000});
+  ASSERT_TRUE(b.AddRegex(0, "(a+)+\\1b", 7).ok());
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  auto scratch = (*m)->NewScratch();
+  std::vector<AtomId> out;
+  (*m)->Match(0, std::string(60, 'a') + "!b", *scratch, out);
+  EXPECT_TRUE(out.empty());
+  auto off = (*m)->DisabledRegexes();
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0].atom, 7u);
+  EXPECT_NE(off[0].reason.find("on one value"), std::string::npos) << off[0].reason;
+}
+
 }  // namespace
 }  // namespace rampart::match
