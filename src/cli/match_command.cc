@@ -245,9 +245,12 @@ int RunMatchCommand(const MatchArgs& a) {
   double scan_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_t0).count();
   const uint64_t events_failed = counters.events_failed.load(), chunks_failed = counters.chunks_failed.load();
   const bool failures = events_failed != 0 || chunks_failed != 0;
+  // Regexes switched off for going over their budget (a hostile MATCHES that
+  // backtracks) are a blind spot too.
+  const std::vector<std::string> disabled = detect::DisabledRegexReport(*holder.Load());
   // Events that could not be evaluated are a blind spot: reported even with
   // --quiet, on stderr, as JSON with --json.
-  if (a.json && (!a.quiet || failures)) {
+  if (a.json && (!a.quiet || failures || !disabled.empty())) {
     nlohmann::json summary{{"events", counters.events.load()},
                            {"malformed", counters.malformed.load()},
                            {"events_failed", events_failed},
@@ -256,10 +259,16 @@ int RunMatchCommand(const MatchArgs& a) {
                            {"seconds", scan_s},
                            {"hits", stats.hits}};
     if (failures) summary["first_failure"] = counters.first_failure();
+    if (!disabled.empty()) summary["regexes_disabled"] = disabled;
     std::string text =
         nlohmann::json{{"summary", summary}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::fprintf(stderr, "%s\n", text.c_str());
-  } else if (failures) {
+  } else {
+    for (const std::string& d : disabled) {
+      std::fprintf(stderr, "match: WARNING: %s; it matched nothing after that, the scan went on\n", d.c_str());
+    }
+  }
+  if (!a.json && failures) {
     std::fprintf(stderr,
                  "match: WARNING: %llu events could not be evaluated and %llu chunks' results were lost; they were "
                  "skipped (first: %s)\n",

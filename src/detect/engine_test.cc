@@ -69,6 +69,36 @@ TEST(EngineTest, PlanSwapTakesEffectWithoutStoppingTheScan) {
   EXPECT_GE(stats.plan_swaps_seen, 1u);
 }
 
+// Issue 11: catastrophic MATCHES patterns (back-references go to PCRE2).
+// The scan completes, each bad pattern is disabled and reported by
+// indicator id, and the other patterns (a PCRE2 one among them) still match.
+TEST(EngineTest, CatastrophicRegexIsDisabledAndTheScanGoesOn) {
+  telemetry::FieldMapping m = telemetry::DefaultFieldMapping();
+  auto plan = Compile(m, {{"EVIL1", R"([domain-name:value MATCHES '(a+)+\\1b'])"},
+                          {"EVIL2", R"([domain-name:value MATCHES '(a|aa)+\\1c'])"},
+                          {"BACKREF", R"([domain-name:value MATCHES '^(x+)\\1y'])"},
+                          {"EXACT", "[domain-name:value = 'ok.example']"}});
+  ASSERT_EQ(plan->report.compiled, 4u);
+  auto path = WriteDnsLog("evilregex", 300, [](int i) {
+    return i % 3 == 0 ? std::string(40, 'a') + "-bc.example" : i % 3 == 1 ? std::string("xxy.example") : "ok.example";
+  });
+  PlanHolder holder(plan);
+  telemetry::ScanOptions opt;
+  opt.threads = 2;
+  std::map<std::string, int> hits;
+  telemetry::ScanCounters c;
+  RunStats stats;
+  Status st = RunMatch({path.string()}, holder, m, opt, [&](const Hit& h) { ++hits[h.indicator_id]; }, &c, &stats);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.events.load(), 300u);
+  EXPECT_EQ(hits, (std::map<std::string, int>{{"BACKREF", 100}, {"EXACT", 100}}));
+  auto report = DisabledRegexReport(*plan);
+  ASSERT_EQ(report.size(), 2u);
+  EXPECT_EQ(report[0].rfind("EVIL1: regex '(a+)+\\1b' disabled (", 0), 0u) << report[0];
+  EXPECT_EQ(report[1].rfind("EVIL2: regex '(a|aa)+\\1c' disabled (", 0), 0u) << report[1];
+}
+
 TEST(EngineTest, SightingsAggregateCountAndTimes) {
   SightingAggregator agg;
   Hit h;

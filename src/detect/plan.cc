@@ -42,6 +42,19 @@ std::string CanonicalPath(const pattern::ObjectPath& path) {
   return out;
 }
 
+std::vector<std::string> DisabledRegexReport(const MatchPlan& plan) {
+  std::vector<std::string> out;
+  if (!plan.matcher) return out;
+  for (const match::DisabledRegex& d : plan.matcher->DisabledRegexes()) {
+    std::string who = "atom " + std::to_string(d.atom);
+    if (d.atom < plan.atoms.size() && plan.atoms[d.atom].leaf != kOrphanLeaf) {
+      who = std::string(plan.id(plan.leaves[plan.atoms[d.atom].leaf].indicator));
+    }
+    out.push_back(who + ": regex '" + d.regex + "' disabled (" + d.reason + ")");
+  }
+  return out;
+}
+
 size_t MatchPlan::ApproxMemoryBytes() const {
   size_t n = id_arena.capacity() + indicators.capacity() * sizeof(CompiledIndicator) +
              leaves.capacity() * sizeof(Leaf) + cmp_nodes.capacity() * sizeof(CmpNode) +

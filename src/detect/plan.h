@@ -195,6 +195,12 @@ class PlanHolder {
   std::atomic<uint64_t> gen_{0};
 };
 
+// The regexes of `plan` that its matcher disabled during scans for going
+// over their budget (match::RegexBudget: a hostile MATCHES/LIKE that
+// backtracks), one line each: "<indicator id>: regex '<regex>' disabled
+// (<reason>)". Thread-safe; may be called while a scan runs.
+std::vector<std::string> DisabledRegexReport(const MatchPlan& plan);
+
 // The canonical text of an object path for matching: "type:key.key" (keys
 // unquoted), or "" when it has list steps.
 std::string CanonicalPath(const pattern::ObjectPath& path);
