@@ -128,6 +128,7 @@ enum Pcre2Off : uint8_t { kOn = 0, kMatchLimit, kDepthLimit, kHeapLimit, kValueT
 struct Pcre2State {
   std::atomic<uint8_t> off{kOn};
   std::atomic<int64_t> nanos{0};  // time spent in all calls
+  std::atomic<int64_t> calls{0};
 };
 
 struct Pcre2Entry {
@@ -244,12 +245,13 @@ class MatcherImpl : public Matcher {
                          scratch.md_, scratch.mctx_);
     const int64_t spent = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     const int64_t total = p.state->nanos.fetch_add(spent, std::memory_order_relaxed) + spent;
+    const int64_t calls = p.state->calls.fetch_add(1, std::memory_order_relaxed) + 1;
     uint8_t off = kOn;
     if (rc == PCRE2_ERROR_MATCHLIMIT) off = kMatchLimit;
     else if (rc == PCRE2_ERROR_DEPTHLIMIT) off = kDepthLimit;
     else if (rc == PCRE2_ERROR_HEAPLIMIT) off = kHeapLimit;
     else if (scratch.clock.expired || spent > budget_.micros_per_value * 1000) off = kValueTime;
-    else if (total > budget_.micros_per_regex * 1000) off = kRegexTime;
+    else if (total > (budget_.micros_per_regex + calls * budget_.micros_per_regex_per_value) * 1000) off = kRegexTime;
     if (off != kOn) {
       uint8_t expect = kOn;
       p.state->off.compare_exchange_strong(expect, off);  // the first reason wins
@@ -269,7 +271,10 @@ class MatcherImpl : public Matcher {
           case kDepthLimit: why = "PCRE2 depth limit (" + std::to_string(budget_.depth_limit) + ") reached"; break;
           case kHeapLimit: why = "PCRE2 heap limit reached"; break;
           case kValueTime: why = "over " + std::to_string(budget_.micros_per_value) + " us on one value"; break;
-          default: why = "over " + std::to_string(budget_.micros_per_regex) + " us in total"; break;
+          default:
+            why = "over " + std::to_string(budget_.micros_per_regex) + " us + " +
+                  std::to_string(budget_.micros_per_regex_per_value) + " us per value in total";
+            break;
         }
         out.push_back({p.atom, p.regex, std::move(why)});
       }

@@ -16,7 +16,8 @@
 // MATCHES pattern such as `(a+)+\1b` is exponential in the value; every PCRE2
 // regex therefore runs under a RegexBudget: a match limit and a depth limit
 // per call, a time limit per call (checked from PCRE2 callouts, so it holds
-// inside one call too) and a cumulative time limit over the matcher's life.
+// inside one call too) and a cumulative time limit over the matcher's life
+// (that grows with the number of values scanned).
 // A regex over any of them is disabled for the rest of the scan (it matches
 // nothing from then on) and listed by DisabledRegexes(); the scan goes on.
 //
@@ -55,7 +56,11 @@ struct RegexBudget {
   uint32_t match_limit = 1000000;   // pcre2_set_match_limit, per call
   uint32_t depth_limit = 10000;     // pcre2_set_depth_limit, per call
   int64_t micros_per_value = 10000;        // one value (one call): 10 ms
-  int64_t micros_per_regex = 2000000;      // all calls of one regex together: 2 s
+  // All calls of one regex together: 2 s plus 100 us per value scanned, so a
+  // regex that is merely used a lot on a big log is not cut off, but one
+  // that averages over 100 us a value is, after its first 2 s.
+  int64_t micros_per_regex = 2000000;
+  int64_t micros_per_regex_per_value = 100;
 };
 
 // A regex switched off during a scan because it went over its budget.

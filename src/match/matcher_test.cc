@@ -166,5 +166,26 @@ TEST(MatcherTest, RegexTimeBudgetStopsOneCall) {
   EXPECT_NE(off[0].reason.find("on one value"), std::string::npos) << off[0].reason;
 }
 
+// The cumulative budget: a regex that stays under the per-value limit but
+// averages more than its allowance per value is disabled once its total is
+// spent; a cheap one scanned as often is not.
+TEST(MatcherTest, RegexTotalBudgetCatchesSlowButNotCatastrophic) {
+  MatcherBuilder b;
+  b.SetRegexBudget({.micros_per_value = 1000000, .micros_per_regex = 20000, .micros_per_regex_per_value = 1});
+  ASSERT_TRUE(b.AddRegex(0, "(a+)+\\1b", 7).ok());
+  ASSERT_TRUE(b.AddRegex(0, "(x+)\\1y", 8).ok());
+  auto m = b.Build();
+  ASSERT_TRUE(m.ok());
+  auto scratch = (*m)->NewScratch();
+  std::vector<AtomId> out;
+  for (int i = 0; i < 2000 && (*m)->DisabledRegexes().empty(); ++i) {
+    (*m)->Match(0, std::string(14, 'a') + "!b", *scratch, out);  // slow-ish each time, not catastrophic
+  }
+  auto off = (*m)->DisabledRegexes();
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0].atom, 7u);
+  EXPECT_NE(off[0].reason.find("in total"), std::string::npos) << off[0].reason;
+}
+
 }  // namespace
 }  // namespace rampart::match
