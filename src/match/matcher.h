@@ -15,9 +15,10 @@
 // backtracking), so they need no budget. PCRE2 backtracks, and a hostile
 // MATCHES pattern such as `(a+)+\1b` is exponential in the value; every PCRE2
 // regex therefore runs under a RegexBudget: a match limit and a depth limit
-// per call, a time limit per call (checked from PCRE2 callouts, so it holds
-// inside one call too) and a cumulative time limit over the matcher's life
-// (that grows with the number of values scanned).
+// per call, a CPU-time limit per call (checked from PCRE2 callouts, so it
+// holds inside one call too) and a cumulative CPU-time limit over the
+// matcher's life (that grows with the number of values scanned). CPU time of
+// the scanning thread, so preemption on a loaded machine disables nothing.
 // A regex over any of them is disabled for the rest of the scan (it matches
 // nothing from then on) and listed by DisabledRegexes(); the scan goes on.
 //
@@ -55,7 +56,7 @@ enum class RegexEngine { kHyperscan, kRe2, kPcre2 };
 struct RegexBudget {
   uint32_t match_limit = 1000000;   // pcre2_set_match_limit, per call
   uint32_t depth_limit = 10000;     // pcre2_set_depth_limit, per call
-  int64_t micros_per_value = 10000;        // one value (one call): 10 ms
+  int64_t micros_per_value = 10000;        // one value (one call): 10 ms CPU
   // All calls of one regex together: 2 s plus 100 us per value scanned, so a
   // regex that is merely used a lot on a big log is not cut off, but one
   // that averages over 100 us a value is, after its first 2 s.

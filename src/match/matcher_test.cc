@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace rampart::match {
 namespace {
@@ -185,6 +191,41 @@ TEST(MatcherTest, RegexTotalBudgetCatchesSlowButNotCatastrophic) {
   ASSERT_EQ(off.size(), 1u);
   EXPECT_EQ(off[0].atom, 7u);
   EXPECT_NE(off[0].reason.find("in total"), std::string::npos) << off[0].reason;
+}
+
+// The budgets are CPU time of the scanning thread, not wall time: a scan
+// stopped by the kernel mid-call (here SIGSTOP for 600 ms, far over the
+// 150 ms budget per value) gets no regex disabled, while each call costs a
+// few ms of CPU. With a wall clock the stopped call would be over budget.
+TEST(MatcherTest, RegexBudgetIsCpuTimeNotWallTime) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    MatcherBuilder b;
+    b.SetRegexBudget({.match_limit = 4000000000u, .depth_limit = 1000000, .micros_per_value = 150000,
+                      .micros_per_regex = 1000000000, .micros_per_regex_per_value = 1000000});
+    if (!b.AddRegex(0, "(a+)+\\1b", 7).ok()) _exit(3);
+    auto m = b.Build();
+    if (!m.ok()) _exit(3);
+    auto scratch = (*m)->NewScratch();
+    std::vector<AtomId> out;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    int calls = 0;
+    while (std::chrono::steady_clock::now() < end) {  // calls back to back, so the stop lands inside one
+      (*m)->Match(0, std::string(16, 'a') + "!b", *scratch, out);
+      ++calls;
+    }
+    if (calls < 10) _exit(4);  // each call must be short next to the budget
+    _exit((*m)->DisabledRegexes().empty() ? 0 : 1);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(child, SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  kill(child, SIGCONT);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1 = disabled after a stop, 3 = setup, 4 = calls too slow";
 }
 
 }  // namespace
