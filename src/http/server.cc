@@ -74,6 +74,50 @@ bool ParseTarget(Request& r) {
 
 class ServerImpl;
 
+// Why the header's message framing or Host is ambiguous (RFC 9112 §6.1,
+// §6.3, §3.2), or "" when it is not. Anything a front end could read
+// differently from us is refused, since what follows an ambiguously framed
+// body would be parsed as a second request (request smuggling):
+//   - Transfer-Encoding other than exactly one field holding exactly
+//     "chunked" (no other codings: "chunked, identity", "identity",
+//     "xchunked" all refused; Beast reads some of them as "no body");
+//   - Transfer-Encoding together with Content-Length;
+//   - a missing (HTTP/1.1) or repeated Host;
+//   - a method that is not all upper-case letters ("get" is a different
+//     method, RFC 9110 §9.1, and no front end should forward it as GET).
+// Beast itself rejects differing or malformed Content-Length values.
+template <class Fields>
+std::string FramingError(const bhttp::request_header<Fields>& h) {
+  std::string_view method(h.method_string().data(), h.method_string().size());
+  if (method.empty()) return "empty method";
+  for (char c : method) {
+    if (c < 'A' || c > 'Z') return "malformed method";
+  }
+  size_t te_fields = 0, cl_fields = 0, host_fields = 0;
+  std::string_view te;
+  for (const auto& f : h) {
+    switch (f.name()) {
+      case bhttp::field::transfer_encoding:
+        ++te_fields;
+        te = std::string_view(f.value().data(), f.value().size());
+        break;
+      case bhttp::field::content_length: ++cl_fields; break;
+      case bhttp::field::host: ++host_fields; break;
+      default: break;
+    }
+  }
+  if (te_fields > 0 && cl_fields > 0) return "Transfer-Encoding together with Content-Length";
+  if (te_fields > 1) return "repeated Transfer-Encoding";
+  if (te_fields == 1) {
+    while (!te.empty() && (te.front() == ' ' || te.front() == '\t')) te.remove_prefix(1);
+    while (!te.empty() && (te.back() == ' ' || te.back() == '\t')) te.remove_suffix(1);
+    if (!beast::iequals(te, "chunked")) return "unsupported Transfer-Encoding (only \"chunked\")";
+  }
+  if (host_fields > 1) return "repeated Host header";
+  if (host_fields == 0 && h.version() >= 11) return "missing Host header";
+  return {};
+}
+
 // State shared by every connection: options, callbacks, shutdown flags.
 struct Shared {
   ServerOptions options;
@@ -226,6 +270,7 @@ class Session : public SessionBase {
     }
     if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
     auto& h = parser_->get();
+    if (auto bad = FramingError(h); !bad.empty()) return SendError(400, std::move(bad));
     if (auto len = parser_->content_length(); len && *len > shared_->options.max_body_bytes) {
       return SendError(413, "the request body (" + std::to_string(*len) +
                                 " bytes) exceeds max_content_length " +

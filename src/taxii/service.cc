@@ -754,6 +754,11 @@ struct TaxiiService::Impl {
     if (route.route == Route::kNotFound) {
       return WriteError(resp, 404, route.why.empty() ? "no such endpoint" : route.why);
     }
+    if ((route.route == Route::kHealth || route.route == Route::kMetrics) && req.method != "GET") {
+      // Not even POST: a body sent to them would never be read as one.
+      resp.SetHeader("Allow", "GET");
+      return WriteError(resp, 405, "method " + req.method.substr(0, 20) + " is not allowed here (allowed: GET)");
+    }
     if (route.route == Route::kHealth) {
       resp.status = 200;
       resp.SetHeader("Content-Type", "text/plain; charset=utf-8");

@@ -223,6 +223,127 @@ TEST(GracefulShutdownTest, FinishesInFlightRequest) {
   EXPECT_NE(r.status, 200);
 }
 
+// ---- Request smuggling (RFC 9112 §6) ----
+
+// Counts the status lines ("HTTP/1.1 NNN") in a raw exchange.
+size_t CountResponses(const std::string& out) {
+  size_t n = 0;
+  for (size_t p = out.find("HTTP/1.1 "); p != std::string::npos; p = out.find("HTTP/1.1 ", p + 1)) ++n;
+  return n;
+}
+
+// A server whose idle timeout is long, so a connection that ends within the
+// test's deadline was closed by the server's answer, not by idleness.
+TestServerOptions LongIdle() {
+  TestServerOptions o;
+  o.load_attack = false;
+  o.http.idle_timeout = 120s;
+  o.http.header_timeout = 120s;
+  o.http.body_timeout = 120s;
+  return o;
+}
+
+// Sends `req` on a fresh connection and reads until the server closes; the
+// deadline (far below the server's timeouts) only catches a connection the
+// server kept open. `closed` tells which happened.
+std::string ExchangeUntilClose(uint16_t port, const std::string& req, bool& closed) {
+  RawClient c(port);
+  if (!c.connected() || !c.Send(req)) return {};
+  auto start = std::chrono::steady_clock::now();
+  std::string out = c.ReadUntil("", 20000ms);
+  closed = std::chrono::steady_clock::now() - start < 19000ms;
+  return out;
+}
+
+TEST(RequestSmugglingTest, AmbiguousFramingIs400AndCloses) {
+  TestServer server(LongIdle());
+  ASSERT_TRUE(server.ok()) << server.error();
+  // Each header block is followed by bytes that would be a second request
+  // if the server read the first one's body differently (as no body).
+  const std::string second = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    const char* name;
+    std::string head;
+  } cases[] = {
+      {"chunked, identity", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n"},
+      {"identity, chunked", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n\r\n"},
+      {"xchunked", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n"},
+      {"identity", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n"},
+      {"two TE fields", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+      {"TE chunked + CL", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                          "Content-Length: 5\r\n\r\n0\r\n\r\n"},
+      {"CL + TE chunked", "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+      {"TE identity + CL", "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                           "Content-Length: 0\r\n\r\n"},
+      {"two Host fields", "GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"},
+      {"no Host", "GET /healthz HTTP/1.1\r\n\r\n"},
+      {"lower-case method", "get /healthz HTTP/1.1\r\nHost: x\r\n\r\n"},
+  };
+  for (const auto& c : cases) {
+    bool closed = false;
+    std::string out = ExchangeUntilClose(server.port(), c.head + second, closed);
+    EXPECT_EQ(StatusLine(out), "HTTP/1.1 400 Bad Request") << c.name << "\n" << out;
+    EXPECT_EQ(CountResponses(out), 1u) << c.name << ": the trailing request was served\n" << out;
+    EXPECT_TRUE(closed) << c.name << ": the connection stayed open";
+  }
+  HttpResult r = Fetch("GET", server.base() + "/healthz", {});
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST(RequestSmugglingTest, HealthAndMetricsAreGetOnly) {
+  TestServer server(LongIdle());
+  ASSERT_TRUE(server.ok()) << server.error();
+  for (const char* path : {"/healthz", "/metrics"}) {
+    HttpResult r = Fetch("POST", server.base() + path, {"Content-Type: text/plain"}, "x");
+    EXPECT_EQ(r.status, 405) << path;
+    EXPECT_EQ(r.Header("allow"), "GET") << path;
+    r = Fetch("DELETE", server.base() + path, {});
+    EXPECT_EQ(r.status, 405) << path;
+    r = Fetch("GET", server.base() + path, {});
+    EXPECT_EQ(r.status, 200) << path;
+  }
+}
+
+// The reproduction from issue 11: a token-bearing POST hidden in the body of
+// `POST /healthz` with `Transfer-Encoding: chunked, identity`. Read as "no
+// body", the hidden request would run on the same connection as the
+// caller's own, with the victim's token.
+TEST(RequestSmugglingTest, HiddenRequestInHealthzBodyIsNotExecuted) {
+  TestServer server(LongIdle());
+  ASSERT_TRUE(server.ok()) << server.error();
+  const std::string token = server.vars().at("TOKEN");
+  const std::string id = "indicator--00000000-0000-4000-8000-0000000000bb";
+  std::string bundle = R"({"objects":[{"type":"indicator","spec_version":"2.1","id":")" + id +
+                       R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+                       R"("pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix",)"
+                       R"("valid_from":"2020-01-01T00:00:00Z"}]})";
+  std::string hidden = "POST /api/collections/" + std::string(kRw) +
+                       "/objects/ HTTP/1.1\r\nHost: x\r\nAccept: application/taxii+json;version=2.1\r\n"
+                       "Content-Type: application/taxii+json;version=2.1\r\nAuthorization: Bearer " +
+                       token + "\r\nContent-Length: " + std::to_string(bundle.size()) + "\r\n\r\n" + bundle;
+  std::string req = "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n" + hidden;
+  bool closed = false;
+  std::string out = ExchangeUntilClose(server.port(), req, closed);
+  EXPECT_EQ(StatusLine(out), "HTTP/1.1 400 Bad Request") << out;
+  EXPECT_EQ(out.find(" 202 "), std::string::npos) << out;
+  EXPECT_EQ(CountResponses(out), 1u) << out;
+  EXPECT_TRUE(closed);
+
+  // The object was not stored. The same request sent honestly is (so the
+  // check above is not vacuous).
+  const std::string url = server.base() + "/api/collections/" + kRw + "/objects/";
+  HttpResult r = Fetch("GET", url, TaxiiHeaders(token));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find(id), std::string::npos) << r.body;
+  auto h = TaxiiHeaders(token);
+  h.push_back("Content-Type: application/taxii+json;version=2.1");
+  ASSERT_EQ(Fetch("POST", url, h, bundle).status, 202);
+  r = Fetch("GET", url, TaxiiHeaders(token));
+  EXPECT_NE(r.body.find(id), std::string::npos) << r.body;
+}
+
 TEST(PlainHttpPolicyTest, RefusesPlainHttpOnPublicAddress) {
   http::ServerOptions o;
   o.address = "0.0.0.0";
