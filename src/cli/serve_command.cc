@@ -196,6 +196,7 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   c.taxii.count_objects_at_start = true;
   taxii::TaxiiService service(**store, authenticator, &metrics, c.taxii);
   http::AccessLog* log = access_log->get();
+  so.admission = [&service](const http::Request& headers) { return service.Admit(headers); };
   auto server = http::StartServer(
       so, [&service](const http::Request& req, http::Response& resp) { service.Handle(req, resp); },
       &taxii::TaxiiService::RespondHttpError,

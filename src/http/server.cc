@@ -118,6 +118,12 @@ std::string FramingError(const bhttp::request_header<Fields>& h) {
   return {};
 }
 
+// TLS 1.2 suites, most preferred first (docs/SECURITY.md, "TLS").
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+
 // State shared by every connection: options, callbacks, shutdown flags.
 struct Shared {
   ServerOptions options;
@@ -126,6 +132,7 @@ struct Shared {
   RequestObserver observer;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> open{0};
+  std::atomic<size_t> pending_header_bytes{0};  // reserved by connections reading a header
   std::mutex mu;
   std::condition_variable cv;  // signalled when `open` drops to zero
 };
@@ -154,10 +161,12 @@ class Session : public SessionBase {
         stream_(std::move(stream)),
         remote_(std::move(remote)),
         tls_(tls),
-        timer_(stream_.get_executor()) {
+        timer_(stream_.get_executor()),
+        buffer_(shared_->options.max_header_bytes + kHeaderReadSlack) {
     shared_->open.fetch_add(1, std::memory_order_relaxed);
   }
   ~Session() override {
+    ReleaseHeaderBytes();
     {
       std::lock_guard lock(registry_->mu);
       registry_->sessions.erase(self_it_);
@@ -245,7 +254,31 @@ class Session : public SessionBase {
     });
   }
 
+  // Reserves this connection's share of max_pending_header_bytes for the
+  // header read; false when the budget is spent.
+  bool ReserveHeaderBytes() {
+    if (reserved_) return true;
+    const size_t want = shared_->options.max_header_bytes + kHeaderReadSlack;
+    const size_t cap = shared_->options.max_pending_header_bytes;
+    size_t cur = shared_->pending_header_bytes.load(std::memory_order_relaxed);
+    do {
+      if (cur + want > cap) return false;
+    } while (!shared_->pending_header_bytes.compare_exchange_weak(cur, cur + want));
+    reserved_ = true;
+    return true;
+  }
+  void ReleaseHeaderBytes() {
+    if (!reserved_) return;
+    shared_->pending_header_bytes.fetch_sub(shared_->options.max_header_bytes + kHeaderReadSlack);
+    reserved_ = false;
+  }
+
   void ReadHeader() {
+    parser_.reset();
+    if (!ReserveHeaderBytes()) {
+      start_ = Clock::now();
+      return SendError(503, "too many requests in progress; retry later");
+    }
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(shared_->options.max_header_bytes));
     parser_->body_limit(shared_->options.max_body_bytes);
@@ -258,6 +291,7 @@ class Session : public SessionBase {
 
   void OnHeader(beast::error_code ec) {
     start_ = Clock::now();
+    ReleaseHeaderBytes();
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close();
     if (timed_out_) return SendError(408, "the request header was not received in time");
     if (ec == bhttp::error::body_limit) {
@@ -275,6 +309,23 @@ class Session : public SessionBase {
       return SendError(413, "the request body (" + std::to_string(*len) +
                                 " bytes) exceeds max_content_length " +
                                 std::to_string(shared_->options.max_body_bytes));
+    }
+    const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    if (has_body && shared_->options.admission) {
+      // Decide from the header alone, before "100 Continue" and before any
+      // body byte is read: an unauthenticated or forbidden upload costs the
+      // server nothing but its header.
+      FillRequest(h);
+      if (!ParseTarget(request_)) return SendError(400, "malformed request target");
+      std::optional<Response> early;
+      try {
+        early = shared_->options.admission(request_);
+      } catch (const std::exception&) {
+        early.emplace();
+        MakeError(500, "internal error", *early);
+      }
+      if (early) return Send(std::move(*early), false);
+      request_ = Request{};
     }
     auto expect = h[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
@@ -307,15 +358,8 @@ class Session : public SessionBase {
     if (ec == net::error::eof || ec == bhttp::error::partial_message) return Close();
     if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
     auto msg = parser_->release();
-    request_ = Request{};
-    request_.method = std::string(msg.method_string());
-    request_.target = std::string(msg.target());
-    for (const auto& f : msg) {
-      request_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    }
+    FillRequest(msg);
     request_.body = std::move(msg.body());
-    request_.remote_address = remote_;
-    request_.tls = tls_;
     bool keep_alive = msg.keep_alive();
     Response resp;
     if (!ParseTarget(request_)) {
@@ -328,6 +372,19 @@ class Session : public SessionBase {
       MakeError(500, "internal error", resp);
     }
     Send(std::move(resp), keep_alive && !stopping_ && !shared_->stopping.load());
+  }
+
+  // request_ from the header `h` (no body, target not parsed yet).
+  template <class Header>
+  void FillRequest(const Header& h) {
+    request_ = Request{};
+    request_.method = std::string(h.method_string());
+    request_.target = std::string(h.target());
+    for (const auto& f : h) {
+      request_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    request_.remote_address = remote_;
+    request_.tls = tls_;
   }
 
   void MakeError(int status, std::string_view message, Response& resp) {
@@ -377,6 +434,8 @@ class Session : public SessionBase {
     bhttp::async_write(stream_, *res, [self = Self(), res](beast::error_code ec, size_t) {
       self->Lowest().expires_never();
       self->request_ = Request{};
+      // A large body grew the read buffer: give the memory back while idle.
+      if (self->buffer_.size() == 0) self->buffer_.shrink_to_fit();
       if (ec || !res->keep_alive()) return self->Close();
       self->WaitForRequest();
     });
@@ -405,6 +464,7 @@ class Session : public SessionBase {
   bool idle_ = false;
   bool stopping_ = false;
   bool timed_out_ = false;
+  bool reserved_ = false;  // holds a share of pending_header_bytes
   uint64_t timer_gen_ = 0;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
@@ -441,7 +501,15 @@ class ServerImpl : public Server {
         ssl_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-        SSL_CTX_set_min_proto_version(ssl_->native_handle(), TLS1_2_VERSION);
+        SSL_CTX* ctx = ssl_->native_handle();
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+        // TLS 1.2: forward-secret AEAD suites only, in our order (TLS 1.3's
+        // suites all are). No static RSA, no CBC, no SHA-1 MACs.
+        if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+          return Status::Internal("the TLS 1.2 cipher list was refused by OpenSSL");
+        }
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
+                                     SSL_OP_NO_RENEGOTIATION);
         ssl_->use_certificate_chain_file(o.tls_cert_file);
         ssl_->use_private_key_file(o.tls_key_file, ssl::context::pem);
       } catch (const std::exception& e) {

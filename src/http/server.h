@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,9 @@ struct Response {
   // of the endpoint ("objects", "manifest", ...) and the principal.
   std::string endpoint = "other";
   std::string user;
+  // For the access log only: why a 5xx happened (the internal Status text,
+  // which the client never sees), with the body's error_id to match them.
+  std::string log_detail;
 
   void SetHeader(std::string name, std::string value);
 };
@@ -75,6 +79,14 @@ struct RequestRecord {
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 
+// The header-phase hook: called once a request's header is in and it
+// declares a body (Content-Length > 0 or chunked), before "100 Continue" is
+// sent and before any body byte is read. `headers_only` is the Request with
+// an empty body. A Response is sent as the answer at once, without reading
+// the body, and the connection is then closed; nullopt lets the server read
+// the body and call the Handler. Called concurrently from every worker.
+using Admission = std::function<std::optional<Response>(const Request& headers_only)>;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
   uint16_t port = 0;                    // 0 = pick a free port
@@ -91,7 +103,18 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive idle
   std::chrono::milliseconds shutdown_grace{10000};  // max wait for in-flight work
   std::string server_header = "rampart";
+  // Optional; see Admission.
+  Admission admission;
+  // Memory the server lets connections hold before their request is
+  // admitted, in total: each connection reading a header reserves
+  // max_header_bytes + kHeaderReadSlack from it until its header is parsed.
+  // A connection that finds it exhausted gets 503 and is closed.
+  size_t max_pending_header_bytes = 64 * 1024 * 1024;
 };
+
+// Bytes beyond max_header_bytes a connection's read buffer may hold while
+// reading a header (one read past the header's end).
+inline constexpr size_t kHeaderReadSlack = 8 * 1024;
 
 class Server {
  public:

@@ -344,6 +344,109 @@ TEST(RequestSmugglingTest, HiddenRequestInHealthzBodyIsNotExecuted) {
   EXPECT_NE(r.body.find(id), std::string::npos) << r.body;
 }
 
+// ---- Admission: answered from the header, before the body (issue 11) ----
+
+TestServerOptions BigBodies() {
+  TestServerOptions o = LongIdle();
+  o.max_content_length = 16 * 1024 * 1024;
+  return o;
+}
+
+std::string PostHead(const std::string& collection, const std::string& auth, size_t length,
+                     bool expect_continue) {
+  return "POST /api/collections/" + collection +
+         "/objects/ HTTP/1.1\r\nHost: x\r\nAccept: application/taxii+json;version=2.1\r\n"
+         "Content-Type: application/taxii+json;version=2.1\r\n" +
+         (auth.empty() ? std::string() : "Authorization: " + auth + "\r\n") +
+         (expect_continue ? "Expect: 100-continue\r\n" : "") +
+         "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+// A client declaring a 10 MB body without a valid token, a write to a
+// collection it may only read, one it cannot see, and a body sent to
+// /healthz: each is answered from the header alone -- the client sends no
+// body byte and reads the answer (the server's body timeout is 120 s, so
+// without the admission hook the server would still be waiting for the
+// body) -- with no "100 Continue", and the connection is closed.
+TEST(AdmissionTest, RejectedUploadIsAnsweredBeforeTheBody) {
+  TestServer server(BigBodies());
+  ASSERT_TRUE(server.ok()) << server.error();
+  const std::string token = "Bearer " + server.vars().at("TOKEN");
+  const size_t ten_mb = 10 * 1024 * 1024;
+  struct Case {
+    const char* name;
+    std::string head;
+    const char* status_line;
+  } cases[] = {
+      {"no token", PostHead(kRw, "", ten_mb, false), "HTTP/1.1 401 Unauthorized"},
+      {"no token, Expect", PostHead(kRw, "", ten_mb, true), "HTTP/1.1 401 Unauthorized"},
+      {"bad token", PostHead(kRw, "Bearer rmp_" + std::string(64, '0'), ten_mb, true),
+       "HTTP/1.1 401 Unauthorized"},
+      {"read-only collection", PostHead(kRo, token, ten_mb, true), "HTTP/1.1 403 Forbidden"},
+      {"invisible collection", PostHead(kHidden, token, ten_mb, true), "HTTP/1.1 404 Not Found"},
+      {"POST /healthz", "POST /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                            std::to_string(ten_mb) + "\r\n\r\n",
+       "HTTP/1.1 405 Method Not Allowed"},
+      {"chunked, no token", "POST /api/collections/" + std::string(kRw) +
+                                "/objects/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "HTTP/1.1 401 Unauthorized"},
+  };
+  for (const auto& c : cases) {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Send(c.head));
+    std::string head = client.ReadUntil("\r\n\r\n", 20000ms);
+    EXPECT_EQ(StatusLine(head), c.status_line) << c.name << "\n" << head;
+    auto start = std::chrono::steady_clock::now();
+    std::string rest = client.ReadUntil("", 20000ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 19000ms) << c.name << ": connection left open";
+    EXPECT_EQ((head + rest).find("100 Continue"), std::string::npos) << c.name;
+  }
+  HttpResult r = Fetch("GET", server.base() + "/healthz", {});
+  EXPECT_EQ(r.status, 200);
+}
+
+// An admitted upload still gets "100 Continue" and is read and stored.
+TEST(AdmissionTest, AdmittedUploadIsRead) {
+  TestServer server(BigBodies());
+  ASSERT_TRUE(server.ok()) << server.error();
+  std::string body = "{\"objects\":[]}";
+  RawClient client(server.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send(PostHead(kRw, "Bearer " + server.vars().at("TOKEN"), body.size(), true)));
+  std::string cont = client.ReadUntil("\r\n\r\n", 20000ms);
+  ASSERT_EQ(StatusLine(cont), "HTTP/1.1 100 Continue") << cont;
+  ASSERT_TRUE(client.Send(body));
+  std::string out = client.ReadUntil("\"status\"", 20000ms);
+  EXPECT_EQ(StatusLine(out), "HTTP/1.1 202 Accepted") << out;
+}
+
+// Connections still reading a header share max_pending_header_bytes: with
+// room for two, a third connection gets 503 while two clients dribble
+// their headers, and is served once one of them finishes.
+TEST(AdmissionTest, PendingHeaderMemoryIsBounded) {
+  TestServerOptions o = LongIdle();
+  o.http.max_pending_header_bytes = 2 * (o.http.max_header_bytes + http::kHeaderReadSlack);
+  TestServer server(o);
+  ASSERT_TRUE(server.ok()) << server.error();
+  RawClient a(server.port()), b(server.port());
+  ASSERT_TRUE(a.connected() && b.connected());
+  ASSERT_TRUE(a.Send("GET /healthz HTTP/1.1\r\n"));
+  ASSERT_TRUE(b.Send("GET /healthz HTTP/1.1\r\n"));
+  // The two partial headers reach the header phase at some point; until
+  // then a third client may still be served.
+  auto end = std::chrono::steady_clock::now() + 20s;
+  HttpResult r;
+  do {
+    r = Fetch("GET", server.base() + "/healthz", {});
+  } while (r.status == 200 && std::chrono::steady_clock::now() < end);
+  EXPECT_EQ(r.status, 503) << r.body;
+  ASSERT_TRUE(a.Send("Host: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(StatusLine(a.ReadUntil("")), "HTTP/1.1 200 OK");
+  r = Fetch("GET", server.base() + "/healthz", {});
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 TEST(PlainHttpPolicyTest, RefusesPlainHttpOnPublicAddress) {
   http::ServerOptions o;
   o.address = "0.0.0.0";
