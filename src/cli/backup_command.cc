@@ -57,7 +57,9 @@ void AddBackupCommand(CLI::App& app, int& exit_code) {
 void AddRestoreCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RestoreArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "restore", "Restore the backup in IN into the data directory --data (stop the server first)");
+      "restore",
+      "Restore the backup in IN into the data directory --data (refused while a server or any "
+      "other rampart process has it open)");
   cmd->add_option("--data", args->data, "Data directory to restore into")->required();
   cmd->add_option("IN", args->in, "Backup directory made by `rampart backup`")->required();
   cmd->add_flag("--force", args->force, "Overwrite a data directory that already holds data");

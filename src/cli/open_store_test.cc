@@ -232,6 +232,22 @@ TEST_F(OpenStoreTest, BackupAndRestoreSubcommands) {
   EXPECT_FALSE(fs::exists(TempDir("nothing")));
   EXPECT_EQ(RunRampart("restore --data " + data + " " + out), 1);  // not empty
   EXPECT_EQ(RunRampart("restore --data " + other + " " + out), 0);
+  {
+    // Issue 11, item 7: never under a store some process has open (here this
+    // test, as `rampart serve` would): refused, exit 1, the data untouched.
+    StoreOptions held;
+    held.data = data;
+    auto s = OpenStore(held);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(RunRampart("restore --data " + data + " --force " + out), 1);
+    std::string said = RampartOutput("restore --data " + data + " --force " + out);
+    EXPECT_NE(said.find("is in use"), std::string::npos) << said;
+    EXPECT_TRUE((*s)->GetCollection("c1").ok());
+    store::Collection c2;
+    c2.id = "c2";
+    c2.title = "t2";
+    EXPECT_TRUE((*s)->CreateCollection(c2).ok());
+  }
   EXPECT_EQ(RunRampart("restore --data " + data + " --force " + out), 0);
   EXPECT_EQ(RunRampart("restore --data " + TempDir("o3") + " " + TempDir("nobackup")), 2);
   EXPECT_EQ(RunRampart("backup"), 2);  // OUT missing: usage error

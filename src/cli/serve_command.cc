@@ -13,6 +13,7 @@
 #include "auth/authenticator.h"
 #include "auth/identity.h"
 #include "cli/command.h"
+#include "cli/config_check.h"
 #include "cli/demo.h"
 #include "cli/open_store.h"
 #include "http/access_log.h"
@@ -32,16 +33,18 @@ struct ServeConfig {
   std::string config_file;
   bool demo = false;
   std::string shared_data;
-  int threads = 0;
+  // Integers stay 64-bit until ValidateServeConfig has range-checked them.
+  int64_t threads = 0;
   std::string tls_cert, tls_key;
   bool allow_plain_http = false;
-  size_t max_content_length = 10 * 1024 * 1024;
-  size_t max_header_bytes = 16 * 1024;
+  int64_t max_content_length = 10 * 1024 * 1024;
+  int64_t max_header_bytes = 16 * 1024;
   int64_t header_timeout_ms = 10000, body_timeout_ms = 30000, idle_timeout_ms = 60000;
   std::string access_log = "stderr";
   std::string log_format = "json";
   std::string public_url;
-  size_t default_page_size = 100, max_page_size = 1000;
+  int64_t default_page_size = 100, max_page_size = 1000;
+  int64_t max_page_bytes = 16 * 1024 * 1024;
   taxii::TaxiiOptions taxii;
 };
 
@@ -85,19 +88,29 @@ Status LoadConfig(const std::string& file, ServeConfig& c, const std::function<b
   str("--log-format", t["log"]["format"].value<std::string>(), c.log_format);
   str("--public-url", t["public_url"].value<std::string>(), c.public_url);
   str("--shared-data", t["demo"]["shared_data"].value<std::string>(), c.shared_data);
-  if (auto v = t["threads"].value<int64_t>(); v && !given("--threads")) c.threads = static_cast<int>(*v);
-  if (auto v = t["max_content_length"].value<int64_t>(); v && !given("--max-content-length")) {
-    if (*v <= 0) return Status::InvalidArgument("config: max_content_length must be positive");
-    c.max_content_length = static_cast<size_t>(*v);
-  }
-  if (auto v = t["max_header_bytes"].value<int64_t>(); v && *v > 0) c.max_header_bytes = static_cast<size_t>(*v);
+  // Integers are read whole (64-bit) and range-checked by ValidateServeConfig;
+  // a value of another type is an error, not ignored.
+  Status bad;
+  auto integer = [&](const char* key, const char* flag, toml::node_view<toml::node> n, int64_t& out) {
+    if (!n || !bad.ok() || (flag && given(flag))) return;
+    if (auto v = n.value_exact<int64_t>()) {
+      out = *v;
+    } else {
+      bad = Status::InvalidArgument("config " + file + ": " + key + " must be an integer");
+    }
+  };
+  integer("threads", "--threads", t["threads"], c.threads);
+  integer("max_content_length", "--max-content-length", t["max_content_length"], c.max_content_length);
+  integer("max_header_bytes", nullptr, t["max_header_bytes"], c.max_header_bytes);
+  integer("timeouts.header_ms", nullptr, t["timeouts"]["header_ms"], c.header_timeout_ms);
+  integer("timeouts.body_ms", nullptr, t["timeouts"]["body_ms"], c.body_timeout_ms);
+  integer("timeouts.idle_ms", nullptr, t["timeouts"]["idle_ms"], c.idle_timeout_ms);
+  integer("paging.default_limit", nullptr, t["paging"]["default_limit"], c.default_page_size);
+  integer("paging.max_limit", nullptr, t["paging"]["max_limit"], c.max_page_size);
+  integer("paging.max_page_bytes", "--max-page-bytes", t["paging"]["max_page_bytes"], c.max_page_bytes);
+  RAMPART_RETURN_IF_ERROR(bad);
   if (auto v = t["allow_plain_http"].value<bool>(); v && !given("--allow-plain-http")) c.allow_plain_http = *v;
   if (auto v = t["demo"]["load"].value<bool>(); v && !given("--demo")) c.demo = *v;
-  if (auto v = t["timeouts"]["header_ms"].value<int64_t>(); v && *v > 0) c.header_timeout_ms = *v;
-  if (auto v = t["timeouts"]["body_ms"].value<int64_t>(); v && *v > 0) c.body_timeout_ms = *v;
-  if (auto v = t["timeouts"]["idle_ms"].value<int64_t>(); v && *v > 0) c.idle_timeout_ms = *v;
-  if (auto v = t["paging"]["default_limit"].value<int64_t>(); v && *v > 0) c.default_page_size = static_cast<size_t>(*v);
-  if (auto v = t["paging"]["max_limit"].value<int64_t>(); v && *v > 0) c.max_page_size = static_cast<size_t>(*v);
   if (auto v = t["discovery"]["title"].value<std::string>()) c.taxii.title = *v;
   if (auto v = t["discovery"]["description"].value<std::string>()) c.taxii.description = *v;
   if (auto v = t["discovery"]["contact"].value<std::string>()) c.taxii.contact = *v;
@@ -108,16 +121,34 @@ Status LoadConfig(const std::string& file, ServeConfig& c, const std::function<b
       if (!r) return Status::InvalidArgument("config: api_roots entries must be tables");
       taxii::ApiRootConfig rc;
       rc.path = (*r)["path"].value_or(std::string());
-      if (rc.path.empty() || rc.path.find('/') != std::string::npos || rc.path == "taxii2") {
-        return Status::InvalidArgument("config: api_roots.path must be one non-empty path segment (not taxii2)");
-      }
       rc.title = (*r)["title"].value_or(rc.path);
       rc.description = (*r)["description"].value_or(std::string());
       c.taxii.api_roots.push_back(std::move(rc));
     }
-    if (c.taxii.api_roots.empty()) return Status::InvalidArgument("config: api_roots is empty");
   }
   return Status::Ok();
+}
+
+// Range-checks every integer setting (from the file or a flag) on its 64-bit
+// value, before anything narrows it, and the API-root paths. The ranges are
+// documented in docs/formats/config.md.
+Status ValidateServeConfig(const ServeConfig& c) {
+  constexpr int64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
+  constexpr int64_t kHourMs = 3600 * 1000;
+  RAMPART_RETURN_IF_ERROR(CheckRange("threads (--threads)", c.threads, 0, 256));
+  RAMPART_RETURN_IF_ERROR(
+      CheckRange("max_content_length (--max-content-length)", c.max_content_length, kKiB, kGiB));
+  RAMPART_RETURN_IF_ERROR(CheckRange("max_header_bytes", c.max_header_bytes, kKiB, kMiB));
+  RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.header_ms", c.header_timeout_ms, 100, kHourMs));
+  RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.body_ms", c.body_timeout_ms, 100, kHourMs));
+  RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.idle_ms", c.idle_timeout_ms, 100, kHourMs));
+  RAMPART_RETURN_IF_ERROR(CheckRange("paging.max_limit", c.max_page_size, 1, 10000));
+  RAMPART_RETURN_IF_ERROR(CheckRange("paging.default_limit", c.default_page_size, 1, c.max_page_size));
+  RAMPART_RETURN_IF_ERROR(
+      CheckRange("paging.max_page_bytes (--max-page-bytes)", c.max_page_bytes, 64 * kKiB, kGiB));
+  std::vector<std::string> roots;
+  for (const auto& r : c.taxii.api_roots) roots.push_back(r.path);
+  return CheckApiRootPaths(roots);
 }
 
 int RunServe(ServeConfig c, CLI::App* cmd) {
@@ -128,6 +159,10 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
       std::cerr << "rampart serve: " << s.message() << "\n";
       return kExitUsage;
     }
+  }
+  if (Status v = ValidateServeConfig(c); !v.ok()) {
+    std::cerr << "rampart serve: " << v.message() << "\n";
+    return kExitUsage;
   }
   if (!c.public_url.empty() && c.public_url.rfind("https://", 0) != 0) {
     // TAXII 2.1 §4.1: API-root URLs are HTTPS absolute URLs or relative ones.
@@ -145,12 +180,12 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
     std::cerr << "rampart serve: --log-format must be json or text\n";
     return kExitUsage;
   }
-  so.threads = c.threads;
+  so.threads = static_cast<int>(c.threads);
   so.tls_cert_file = c.tls_cert;
   so.tls_key_file = c.tls_key;
   so.allow_plain_http = c.allow_plain_http;
-  so.max_body_bytes = c.max_content_length;
-  so.max_header_bytes = c.max_header_bytes;
+  so.max_body_bytes = static_cast<size_t>(c.max_content_length);
+  so.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
   so.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   so.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
   so.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
@@ -189,10 +224,11 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   }
   auth::Authenticator authenticator(**store);
   http::Metrics metrics;
-  c.taxii.max_content_length = c.max_content_length;
+  c.taxii.max_content_length = static_cast<size_t>(c.max_content_length);
   c.taxii.public_url = c.public_url;
-  c.taxii.default_page_size = std::min(c.default_page_size, c.max_page_size);
-  c.taxii.max_page_size = c.max_page_size;
+  c.taxii.default_page_size = static_cast<size_t>(c.default_page_size);
+  c.taxii.max_page_size = static_cast<size_t>(c.max_page_size);
+  c.taxii.max_page_bytes = static_cast<size_t>(c.max_page_bytes);
   c.taxii.count_objects_at_start = true;
   taxii::TaxiiService service(**store, authenticator, &metrics, c.taxii);
   http::AccessLog* log = access_log->get();
@@ -247,6 +283,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--tls-key", c->tls_key, "PEM private key");
   cmd->add_flag("--allow-plain-http", c->allow_plain_http, "Allow plain HTTP on a non-loopback address");
   cmd->add_option("--max-content-length", c->max_content_length, "Largest accepted request body in bytes");
+  cmd->add_option("--max-page-bytes", c->max_page_bytes,
+                  "Bytes after which a TAXII page ends (objects/manifest/versions; at least one object)");
   cmd->add_option("--access-log", c->access_log, "stderr, stdout, off, or a file path")->capture_default_str();
   cmd->add_option("--log-format", c->log_format, "json or text")->capture_default_str();
   cmd->add_option("--public-url", c->public_url, "https:// base URL of absolute discovery links (default: relative links)");

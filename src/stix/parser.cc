@@ -222,10 +222,6 @@ class SpanScanner {
 // so no object may hold either. STIX property names and dictionary keys are
 // ASCII [a-zA-Z0-9_-]: no key ever needs an escape.
 
-// The first object at any depth of `e` that holds a (decoded) key twice:
-// true, *where = its path relative to `e`, *key = the key. Objects of up to
-// 16 keys are compared pairwise on the stack; larger ones sort `scratch`
-// (reused, so no allocation per key).
 // True when some object key in `raw` (JSON text simdjson validated) is
 // written with an escape. Fast on ordinary objects, whose backslashes are in
 // values (descriptions' "\n"): it jumps from backslash to backslash with

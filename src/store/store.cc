@@ -1,8 +1,56 @@
 #include "store/store.h"
 
+#include <cstdint>
+
 #include "base/crypto.h"
 
 namespace rampart::store {
+namespace {
+
+// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF)
+// without a NUL: what every backend can index as text. PostgreSQL text holds
+// neither NUL nor invalid UTF-8; deciding it here makes SQLite and the memory
+// store refuse exactly the same observables.
+bool IsIndexableText(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
 
 Status ValidateNewObject(const NewObject& o) {
   if (o.id.empty()) return Status::InvalidArgument("object has no id");
@@ -13,6 +61,15 @@ Status ValidateNewObject(const NewObject& o) {
   }
   if (o.spec_version.empty()) return Status::InvalidArgument("object has no spec_version");
   if (o.json.empty()) return Status::InvalidArgument("object has no JSON bytes");
+  for (const Observable& ob : o.observables) {
+    if (ob.kind.empty() || !IsIndexableText(ob.kind)) {
+      return Status::InvalidArgument("an observable kind is empty or not UTF-8 text");
+    }
+    if (!IsIndexableText(ob.value)) {
+      return Status::InvalidArgument(
+          "an observable value contains a NUL character or is not valid UTF-8");
+    }
+  }
   return Status::Ok();
 }
 

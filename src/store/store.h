@@ -136,7 +136,12 @@ class Store {
 
 // The per-object checks every backend's AddObjects applies before writing
 // (so all backends refuse the same objects): id "<type>--...", non-empty
-// type, spec_version and JSON bytes. InvalidArgument names what is wrong.
+// type, spec_version and JSON bytes; every observable's kind (non-empty) and
+// value are valid UTF-8 without NUL (an observable value with "\u0000" or a
+// lone surrogate refuses its whole object, on every backend). Observable
+// values have no length limit: every backend indexes a value of any length
+// and finds it exactly (docs/SECURITY.md "Store limits"). InvalidArgument
+// names what is wrong.
 Status ValidateNewObject(const NewObject& o);
 
 // Owner keys of STIX ids (NewObject::owner; docs/trust.md "Creators"). Every

@@ -359,7 +359,8 @@ struct TaxiiService::Impl {
     bool more = false;
     std::string next;
   };
-  // Called with each released version and its index in the response.
+  // Called with each released version and its index in the response; it
+  // appends the version's entry to the response body.
   using Sink = std::function<void(const store::StoredObject&, size_t)>;
 
   // Rows a look-ahead reads per query once its first one-row probe found a
@@ -396,20 +397,46 @@ struct TaxiiService::Impl {
     }
   }
 
+  // The store cursor right after the `cut`-th row of `q` (q.cursor on), which
+  // must be the version `last` (a page's last released one): re-reads those
+  // rows without their JSON. A page that ended inside a store read needs it,
+  // as that read's own cursor lies past rows the page left out. When the rows
+  // changed in between (a deletion, a newer version), retried with the rows
+  // up to `last`; Unavailable if they do not settle.
+  Result<store::PageEnd> CursorAfter(store::ObjectQuery q, size_t cut, const store::StoredObject& last) {
+    q.include_json = false;
+    q.limit = cut;
+    for (int attempt = 0; attempt < 3 && q.limit > 0; ++attempt) {
+      size_t rows = 0, upto = 0;
+      bool hit = false;
+      RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, [&](const store::StoredObject& o) {
+        ++rows;
+        if (o.date_added < last.date_added || (o.date_added == last.date_added && o.seq <= last.seq)) ++upto;
+        if (o.seq == last.seq) hit = true;
+      }));
+      if (hit && upto == rows) return end;
+      if (upto == rows) break;  // a short read, or `last` is gone: no cut to trust
+      q.limit = upto;
+    }
+    return Status::Unavailable("the collection changed while this page was read; retry the request");
+  }
+
   // Runs `q` (refilling pages thinned by policy), streaming the store's rows.
   // A version counts when `p` would be released it (ReadScope::ReleaseTo /
   // Releases: withheld objects are simply absent, on every read path alike).
-  // For each, `sink` (if any) is called; with `objects_json`, the released
-  // bytes of each are appended to it, separated by commas (the body of an
-  // envelope's "objects" array). `more` is true only when a released version
-  // follows the page (a look-ahead past it): a withheld version never makes
-  // `more` true, so a page reads as if withheld objects were absent. A query
+  // Each is appended to `out`: by `sink` when given, else as its released
+  // bytes, separated by commas (the body of an envelope's "objects" array).
+  // The page ends early once it appended options.max_page_bytes (the
+  // version that reaches it is its last; at least one version per page).
+  // `more` is true only when a released version follows the page (a
+  // look-ahead past it): a withheld version never makes `more` true, so a
+  // page reads as if withheld objects were absent. A query
   // naming ids refills until its page is full or its versions are exhausted;
   // any other stops refilling after kMaxRefills and may answer a short page
   // with `more` true.
   Result<Gathered> Gather(const store::Collection& c, const auth::Principal& p,
-                          const auth::PolicySnapshot& snap, store::ObjectQuery q,
-                          std::string* objects_json, const Sink& sink) {
+                          const auth::PolicySnapshot& snap, store::ObjectQuery q, std::string& out,
+                          const Sink& sink) {
     Gathered g;
     q.collection_id = c.id;
     // Releases needs the bytes too: only they show granular markings.
@@ -418,12 +445,20 @@ struct TaxiiService::Impl {
     const size_t want = q.limit;
     const bool exhaustive = !q.ids.empty();
     const auth::ReadScope scope(snap, p, c, auth::Path::kTaxiiRead);
+    const size_t start = out.size();
+    // The page is full: rows after `last` in this store read are left for
+    // the next page (`seen` counts this read's rows, `cut` those up to last).
+    bool full = false;
+    size_t seen = 0, cut = 0;
+    store::StoredObject last;
     auto visit = [&](const store::StoredObject& o) {
-      if (objects_json) {
-        const size_t mark = objects_json->size();
-        if (g.count) objects_json->push_back(',');
-        if (!scope.ReleaseTo(o, *objects_json)) {
-          objects_json->resize(mark);
+      ++seen;
+      if (full) return;
+      if (!sink) {
+        const size_t mark = out.size();
+        if (g.count) out.push_back(',');
+        if (!scope.ReleaseTo(o, out)) {
+          out.resize(mark);
           return;
         }
       } else if (!scope.Releases(o)) {
@@ -439,12 +474,23 @@ struct TaxiiService::Impl {
       }
       if (sink) sink(o, g.count);
       ++g.count;
+      if (out.size() - start >= options.max_page_bytes) {
+        full = true;
+        cut = seen;
+        last.date_added = o.date_added;
+        last.seq = o.seq;
+      }
     };
     for (int round = 0;; ++round) {
+      seen = 0;
       RAMPART_ASSIGN_OR_RETURN(store::PageEnd end, store.ScanObjects(q, visit));
+      if (full && cut < seen) {
+        // The read went on past the page's last version: resume after that one.
+        RAMPART_ASSIGN_OR_RETURN(end, CursorAfter(q, cut, last));
+      }
       g.more = end.more;
       g.next = end.more ? std::move(end.next) : std::string();
-      if (!g.more || g.count >= want) break;
+      if (!g.more || g.count >= want || full) break;
       if (round >= kMaxRefills) {
         if (!exhaustive) break;
         // Still nothing to fill the page with: unless a released version is
@@ -460,6 +506,13 @@ struct TaxiiService::Impl {
       }
       q.cursor = g.next;
       q.limit = want - g.count;
+      // Read about as many rows as the bytes left in the page hold (by the
+      // mean size so far), not a whole page that would end after a few.
+      if (const size_t bytes = out.size() - start; g.count > 0 && bytes > 0) {
+        const size_t fit = (options.max_page_bytes - std::min(bytes, options.max_page_bytes)) /
+                               std::max<size_t>(1, bytes / g.count) + 1;
+        q.limit = std::min(q.limit, fit);
+      }
     }
     if (g.more) {
       RAMPART_ASSIGN_OR_RETURN(bool left, AnyReleasedFrom(scope, q, g.next));
@@ -511,7 +564,7 @@ struct TaxiiService::Impl {
     std::string out;
     out.reserve(std::min<size_t>(q.limit, 1000) * 512 + 256);
     out += "{\"objects\":[";
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), &out, nullptr));
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), out, nullptr));
     if (!object_id.empty() && g.count == 0) {
       // Gather reads a query naming an id to its end: !g.more here.
       RAMPART_ASSIGN_OR_RETURN(bool visible, ObjectVisible(c, std::string(object_id), p, snap));
@@ -559,7 +612,7 @@ struct TaxiiService::Impl {
                   const auth::PolicySnapshot& snap, http::Response& resp) {
     RAMPART_ASSIGN_OR_RETURN(auto q, ParseFilters(req.query, kAllFilters, limits));
     std::string out = "{\"objects\":[";
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o, size_t i) {
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), out, [&](const store::StoredObject& o, size_t i) {
       if (i) out.push_back(',');
       out += "{\"id\":" + JsonString(o.id) + ",\"date_added\":\"" + FormatTimestampMicros(o.date_added) +
              "\",\"version\":\"" + FormatTimestampMicros(o.version) + "\",\"media_type\":\"" +
@@ -602,7 +655,7 @@ struct TaxiiService::Impl {
     q.versions = store::VersionFilter{};
     q.versions.all = true;
     std::string out = "{\"versions\":[";
-    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), nullptr, [&](const store::StoredObject& o, size_t i) {
+    RAMPART_ASSIGN_OR_RETURN(auto g, Gather(c, p, snap, std::move(q), out, [&](const store::StoredObject& o, size_t i) {
       if (i) out.push_back(',');
       out += "\"" + FormatTimestampMicros(o.version) + "\"";
     }));

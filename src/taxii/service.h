@@ -57,6 +57,11 @@ struct TaxiiOptions {
   size_t max_content_length = 10 * 1024 * 1024;
   size_t default_page_size = 100;
   size_t max_page_size = 1000;
+  // A page (objects, manifest, versions) ends once the bytes of its list
+  // reach this: the object that reaches it is the page's last, `more` and
+  // `next` resume right after it. At least one object per page, however
+  // large. Bounds a response to about max_page_bytes plus one object.
+  size_t max_page_bytes = 16 * 1024 * 1024;
   // Base URL of absolute discovery links ("https://taxii.example.org").
   // Discovery links are relative ("/api/") when it is empty or not https://
   // (TAXII 2.1 §4.1: HTTPS absolute URLs or relative ones).

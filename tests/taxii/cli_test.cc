@@ -189,6 +189,48 @@ TEST_F(CliTest, BadConfigIsAUsageError) {
   EXPECT_NE(out.find("line 1"), std::string::npos) << out;
 }
 
+// Issue 11 item 8: every integer is range-checked on its whole value (no
+// wrap-around: max_header_bytes = 2^32 once became 0 and made every request
+// a 431), and API-root paths are one safe, unreserved, unique segment. Each
+// is a usage error (exit 2) naming the key, the value and what is allowed.
+TEST_F(CliTest, OutOfRangeConfigValuesAreUsageErrors) {
+  struct Case {
+    std::string toml, flags, message;
+  };
+  const Case cases[] = {
+      {"max_header_bytes = 4294967296\n", "", "max_header_bytes = 4294967296 is out of range: allowed 1024..1048576"},
+      {"max_header_bytes = 0\n", "", "max_header_bytes = 0 is out of range"},
+      {"max_content_length = -5\n", "", "max_content_length (--max-content-length) = -5 is out of range"},
+      {"", "--max-content-length 4294967296000", "= 4294967296000 is out of range: allowed 1024..1073741824"},
+      {"threads = 100000\n", "", "threads (--threads) = 100000 is out of range: allowed 0..256"},
+      {"", "--threads -1", "threads (--threads) = -1 is out of range"},
+      {"threads = \"4\"\n", "", "threads must be an integer"},
+      {"[timeouts]\nheader_ms = 0\n", "", "timeouts.header_ms = 0 is out of range: allowed 100..3600000"},
+      {"[timeouts]\nidle_ms = 9223372036854775807\n", "", "timeouts.idle_ms = 9223372036854775807 is out of range"},
+      {"[paging]\nmax_limit = 4294967297\n", "", "paging.max_limit = 4294967297 is out of range: allowed 1..10000"},
+      {"[paging]\ndefault_limit = 500\nmax_limit = 200\n", "", "paging.default_limit = 500 is out of range: allowed 1..200"},
+      {"[paging]\nmax_page_bytes = 1\n", "", "paging.max_page_bytes (--max-page-bytes) = 1 is out of range"},
+      {"", "--max-page-bytes 2147483648", "= 2147483648 is out of range: allowed 65536..1073741824"},
+      {"[[api_roots]]\npath = \"..\"\n", "", "api_roots.path = '..' must not be '.' or '..'"},
+      {"[[api_roots]]\npath = \"a?b#c\"\n", "", "api_roots.path = 'a?b#c' must be one URL path segment"},
+      {"[[api_roots]]\npath = \"healthz\"\n", "", "api_roots.path = 'healthz' is reserved"},
+      {"[[api_roots]]\npath = \"taxii2\"\n", "", "api_roots.path = 'taxii2' is reserved"},
+      {"[[api_roots]]\npath = \"api\"\n[[api_roots]]\npath = \"api\"\n", "", "'api' is configured twice"},
+      {"api_roots = []\n", "", "api_roots is empty"},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    std::string cfg = (dir_ / ("bad" + std::to_string(i++) + ".toml")).string();
+    std::ofstream(cfg) << c.toml;
+    // `timeout`: a config wrongly accepted would serve until killed.
+    auto [rc, out] = RunCommand("timeout 20 " + Binary() + " serve --listen 127.0.0.1:0 --data " + (dir_ / "d").string() +
+                                " --config " + cfg + " " + c.flags + " 2>&1");
+    EXPECT_EQ(rc, 2) << c.toml << c.flags << "\n" << out;
+    EXPECT_NE(out.find(c.message), std::string::npos) << c.toml << c.flags << "\n" << out;
+    EXPECT_EQ(out.find("serving"), std::string::npos) << out;
+  }
+}
+
 // Issue 10 item 8 end to end: log values that once posed as the reference
 // evaluator's "__ref__N" placeholders (a DNS name "__ref__x" aborted the
 // whole `rampart match` run) are plain data; the --json summary on stderr

@@ -229,6 +229,7 @@ TestServer::TestServer(TestServerOptions o) {
   to.max_content_length = o.max_content_length;
   to.collection_cache_ttl = 0;
   to.public_url = o.public_url;
+  to.max_page_bytes = o.max_page_bytes;
   service_ = std::make_unique<taxii::TaxiiService>(*store_, *authn_, metrics_.get(), to);
   http::ServerOptions so = o.http;
   so.address = "127.0.0.1";

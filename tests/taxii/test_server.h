@@ -40,6 +40,7 @@ struct TestServerOptions {
   http::ServerOptions http;  // address/port/threads overridden sensibly
   size_t max_content_length = 1 << 20;
   std::string public_url;  // taxii::TaxiiOptions::public_url
+  size_t max_page_bytes = 16 * 1024 * 1024;  // taxii::TaxiiOptions::max_page_bytes
   // Runs after seeding, before the server starts (e.g. extra grants).
   std::function<void(store::Store&, const std::map<std::string, std::string>& vars)> extra_setup;
 };

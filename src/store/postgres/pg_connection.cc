@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "store/store_url.h"
@@ -83,15 +84,27 @@ bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 Status PgConnection::ErrorStatus(const PGresult* r, std::string_view what) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   last_sqlstate_ = state ? state : "";
-  std::string msg;
+  std::string detail;
   if (r != nullptr && PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) != nullptr) {
-    msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    detail = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
   } else {
-    msg = Trimmed(PQerrorMessage(conn_));
+    detail = Trimmed(PQerrorMessage(conn_));
   }
-  if (!last_sqlstate_.empty()) msg += " (SQLSTATE " + last_sqlstate_ + ")";
-  msg = "PostgreSQL " + std::string(what) + ": " + msg;
   const std::string& s = last_sqlstate_;
+  // The server's text names constraints, indexes, tables and columns (and
+  // may quote stored values): it goes to the operator's log, never into a
+  // Status, whose message may reach a client (a TAXII error body). The
+  // Status says what failed and the SQLSTATE, enough to find the log line.
+  // Serialisation failures and deadlocks are retried by the callers: not
+  // worth a log line each.
+  if (!IsRetryableSqlState(s)) {
+    std::fprintf(stderr, "rampart: PostgreSQL %.*s (SQLSTATE %s): %s\n",
+                 static_cast<int>(what.size()), what.data(), s.empty() ? "none" : s.c_str(),
+                 detail.c_str());
+  }
+  std::string msg = "PostgreSQL " + std::string(what);
+  if (!s.empty()) msg += " (SQLSTATE " + s + ")";
+  msg += "; the server log has the details";
   if (broken() || s.empty() || s.rfind("08", 0) == 0 || s == "57P01" || s == "57P02" ||
       s == "57P03" || s == "53300" || s == "57014") {
     return Status::Unavailable(msg);

@@ -91,7 +91,10 @@ class PgConnection {
 
  private:
   explicit PgConnection(PGconn* c) : conn_(c) {}
-  // Maps a failed result (or connection failure) onto a Status.
+  // Maps a failed result (or connection failure) onto a Status whose message
+  // is generic ("PostgreSQL query failed (SQLSTATE 23505); ...") and logs the
+  // server's text (which names constraints, indexes, tables) to stderr: a
+  // Status message may reach a client.
   Status ErrorStatus(const PGresult* r, std::string_view what);
 
   PGconn* conn_;

@@ -58,7 +58,8 @@ Status ValidText(std::string_view s, const char* what) {
 }
 
 // The per-object checks of AddObjects: the shared ones (store.h), plus what
-// PostgreSQL text columns cannot hold (NUL bytes, invalid UTF-8).
+// PostgreSQL text columns cannot hold (NUL bytes, invalid UTF-8) in the
+// object's other fields.
 Status ValidatePgObject(const NewObject& o) {
   RAMPART_RETURN_IF_ERROR(ValidateNewObject(o));
   RAMPART_RETURN_IF_ERROR(ValidText(o.id, "object id"));
@@ -74,10 +75,8 @@ Status ValidatePgObject(const NewObject& o) {
   RAMPART_RETURN_IF_ERROR(ValidText(p.source_peer, "provenance source_peer"));
   for (const auto& g : p.sharing_groups) RAMPART_RETURN_IF_ERROR(ValidText(g, "a sharing group"));
   for (const auto& r : p.red_recipients) RAMPART_RETURN_IF_ERROR(ValidText(r, "a RED recipient"));
-  for (const auto& ob : o.observables) {
-    RAMPART_RETURN_IF_ERROR(ValidText(ob.kind, "an observable kind"));
-    RAMPART_RETURN_IF_ERROR(ValidText(ob.value, "an observable value"));
-  }
+  // Observables (UTF-8, no NUL) are checked by ValidateNewObject, for every
+  // backend alike.
   return Status::Ok();
 }
 
@@ -124,7 +123,9 @@ bool FlagsChanged(const VersionRow& v) {
 
 // The COPY fields of one object version that do not depend on the
 // collection lock: `middle` = type .. observables (COPY text format, tab
-// separated), `observables` = one "kind<TAB>value" per distinct observable.
+// separated), `observables` = one "kind<TAB>value_hash<TAB>value" per distinct
+// observable (value_hash: bytea SHA-256 of the value, the index key, so a
+// value of any length is indexed; docs/formats/postgres_schema.md).
 struct EncodedObject {
   std::string middle;
   std::vector<std::string> observables;
@@ -146,7 +147,7 @@ Status Encode(const NewObject& o, EncodedObject* e) {
   std::unordered_set<std::string> seen;
   for (const auto& ob : o.observables) {
     CopyBuffer kv;
-    kv.Text(ob.kind).Text(ob.value);
+    kv.Text(ob.kind).Text("\\x" + Sha256Hex(ob.value)).Text(ob.value);
     if (seen.insert(kv.data()).second) e->observables.push_back(kv.data());
   }
   return Status::Ok();
@@ -463,8 +464,9 @@ class PostgresStore final : public Store {
               .status());
       if (!ob_seq.empty()) {
         RAMPART_RETURN_IF_ERROR(
-            conn.Query("DELETE FROM observables WHERE (kind, value, object_seq) IN "
-                       "(SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]))",
+            conn.Query("DELETE FROM observables WHERE (kind, value_hash, object_seq) IN "
+                       "(SELECT u.k, sha256(convert_to(u.v, 'UTF8')), u.s "
+                       "FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(k, v, s))",
                        {TextArray(ob_kind), TextArray(ob_value), IntArray(ob_seq)})
                 .status());
       }
@@ -1021,7 +1023,7 @@ class PostgresStore final : public Store {
             .status());
     if (!obs.data().empty()) {
       RAMPART_RETURN_IF_ERROR(
-          conn.CopyIn("COPY observables (kind, value, object_seq) FROM STDIN", obs.data()).status());
+          conn.CopyIn("COPY observables (kind, value_hash, value, object_seq) FROM STDIN", obs.data()).status());
     }
     return Status::Ok();
   }

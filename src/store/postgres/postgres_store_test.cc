@@ -83,6 +83,20 @@ class RawConn {
   PGconn* c_;
 };
 
+// Creates `schema` holding the tables as schema version `version` left them
+// (nothing after it); hands the connection used to `conn` when asked.
+void ConnectToNewSchema(const std::string& schema, int version,
+                        std::unique_ptr<PgConnection>* conn = nullptr) {
+  {
+    RawConn raw("");
+    raw.Exec("CREATE SCHEMA \"" + schema + "\"");
+  }
+  auto c = PgConnection::Connect(TestUrl(), 10, {"SET search_path TO \"" + schema + "\""});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(MigrateToVersionForTest(**c, version).ok());
+  if (conn != nullptr) *conn = std::move(*c);
+}
+
 TEST(PostgresOpenTest, RejectsMalformedUrlsAndOptions) {
   // No server needed: these fail before connecting.
   EXPECT_EQ(OpenPostgresStore("mysql://x/y").status().code(), StatusCode::kInvalidArgument);
@@ -126,7 +140,7 @@ TEST(PostgresOpenTest, ReopenKeepsDataAndVersion) {
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p->objects.size(), 1u);
   RawConn raw(schema);
-  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "3");
 }
 
 TEST(PostgresOpenTest, ForeignSchemaIsRefusedAndUntouched) {
@@ -697,15 +711,7 @@ TEST(PostgresStoreTest, TwoNodesRaceForOneIdOneWins) {
 TEST(PostgresOpenTest, MigratesV1SchemaBackfillingOwners) {
   RAMPART_REQUIRE_POSTGRES();
   const std::string schema = NewSchemaName();
-  {
-    RawConn raw("");
-    raw.Exec("CREATE SCHEMA \"" + schema + "\"");
-  }
-  {
-    auto conn = PgConnection::Connect(TestUrl(), 10, {"SET search_path TO \"" + schema + "\""});
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    ASSERT_TRUE(MigrateToVersionForTest(**conn, 1).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(ConnectToNewSchema(schema, 1));
   RawConn raw(schema);
   raw.Exec("INSERT INTO collections (id, api_root, title, description, media_types, default_tlp,"
            " is_public, created) VALUES ('" + std::string(kC1) + "', 'api', 't', '', '[]', 0, false, 0),"
@@ -727,7 +733,7 @@ TEST(PostgresOpenTest, MigratesV1SchemaBackfillingOwners) {
   o.schema = schema;
   auto s = OpenPostgresStore(TestUrl(), o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "3");
   store::testing::ExpectBackfilledOwners(**s, kC1);
   s->reset();
   DropSchema(schema);
@@ -750,6 +756,76 @@ TEST(PostgresOpenTest, ErrorsNeverCarryThePassword) {
     EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
     EXPECT_EQ(msg.find("Sekrit"), std::string::npos) << msg;
   }
+}
+
+// Schema migration 3: observables keyed by the SHA-256 of their value. An
+// entry written by schema v2 (no value_hash) is found and deleted after the
+// migration, and a value too long for a B-tree entry is stored.
+TEST(PostgresOpenTest, MigratesV2ObservablesToHashKeys) {
+  RAMPART_REQUIRE_POSTGRES();
+  const std::string schema = NewSchemaName();
+  ASSERT_NO_FATAL_FAILURE(ConnectToNewSchema(schema, 2));
+  RawConn raw(schema);
+  const std::string id = "indicator--" + Uuid(1);
+  raw.Exec("INSERT INTO collections (id, api_root, title, description, media_types, default_tlp,"
+           " is_public, created, last_date_added) VALUES ($1, 'api', 't', '', '[]', 0, false, 0,"
+           " 1000)",
+           {std::string(kC1)});
+  raw.Exec("INSERT INTO objects (seq, coll, id, version, date_added, type, spec_version,"
+           " created_by_ref, revoked, marking_refs, json, org_id, user_id, source_peer, anonymous,"
+           " sharing_groups, red_recipients, effective_tlp, default_marking_applied, observables,"
+           " latest_spec, is_first, is_last) SELECT 1, ckey, $1, 1000, 1000, 'indicator', '2.1', '',"
+           " false, '[]', '{}', '', '', '', false, '[]', '[]', 0, false,"
+           " '[[\"url\", \"http://x.example/\u00e9\"]]', true, true, true FROM collections",
+           {id});
+  raw.Exec("INSERT INTO observables (kind, value, object_seq) VALUES ('url', $1, 1)",
+           {std::string("http://x.example/\xc3\xa9")});
+  raw.Exec("SELECT setval('rampart_seq', 100)");
+  PostgresOptions o;
+  o.schema = schema;
+  auto s = OpenPostgresStore(TestUrl(), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(raw.Exec("SELECT value FROM rampart_meta WHERE key = 'schema_version'"), "3");
+  auto found = (*s)->FindObservable({"url", "http://x.example/\xc3\xa9"}, 10);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, id);
+  NewObject big = Obj("indicator", 2, kT0);
+  big.observables = {{"url", "http://x.example/" + std::string(10000, 'z')}};
+  auto w = (*s)->AddObjects(kC1, {big});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ((*w)[0].result, WriteResult::kAdded) << (*w)[0].message;
+  ASSERT_TRUE((*s)->DeleteObject(kC1, id, {}, {}).ok());
+  EXPECT_TRUE((*s)->FindObservable({"url", "http://x.example/\xc3\xa9"}, 10)->empty());
+  EXPECT_EQ(raw.Exec("SELECT count(*) FROM observables"), "1");
+  s->reset();
+  DropSchema(schema);
+}
+
+// A failed statement's Status says what failed and the SQLSTATE, never the
+// server's text: that names constraints, indexes and tables, and a Status
+// message may become a client's error body.
+TEST(PostgresOpenTest, DriverErrorsCarryNoInternalNames) {
+  RAMPART_REQUIRE_POSTGRES();
+  const std::string schema = NewSchemaName();
+  std::unique_ptr<PgConnection> conn;
+  ASSERT_NO_FATAL_FAILURE(ConnectToNewSchema(schema, kSchemaVersion, &conn));
+  auto dup = conn->Query("INSERT INTO rampart_meta (key, value) VALUES ('format', 'x')", {});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), StatusCode::kConflict);
+  auto missing = conn->Query("SELECT nosuchcolumn FROM observables", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInternal);
+  for (const Status& st : {dup.status(), missing.status()}) {
+    const std::string m(st.message());
+    EXPECT_THAT(m, ::testing::HasSubstr("SQLSTATE")) << m;
+    for (const char* leak : {"rampart_meta", "pkey", "duplicate", "observables", "nosuchcolumn",
+                             "format"}) {
+      EXPECT_THAT(m, ::testing::Not(::testing::HasSubstr(leak))) << m;
+    }
+  }
+  conn.reset();
+  DropSchema(schema);
 }
 
 }  // namespace

@@ -135,7 +135,8 @@ std::string FindObservableSql() {
   return "SELECT c.id, " + ObjectColumns(true) +
          " FROM observables ob JOIN objects o ON o.seq = ob.object_seq "
          "JOIN collections c ON c.ckey = o.coll "
-         "WHERE ob.kind = $1 AND ob.value = $2 ORDER BY ob.object_seq DESC LIMIT $3";
+         "WHERE ob.kind = $1 AND ob.value_hash = sha256(convert_to($2, 'UTF8')) AND ob.value = $2 "
+         "ORDER BY ob.object_seq DESC LIMIT $3";
 }
 
 std::string ListTombstonesSql() {

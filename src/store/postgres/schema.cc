@@ -182,13 +182,27 @@ FROM objects
 ORDER BY lower(id COLLATE "C"), date_added, seq;
 )sql";
 
+// Version 3: observables are keyed by the SHA-256 of their value, not the
+// value: a B-tree entry holds at most ~2,700 bytes, so a long observable value
+// (a URL or pattern literal of a few KiB) failed the whole write. The value
+// stays in the row, and lookups compare it too, so they remain exact.
+// convert_to(.., 'UTF8') is the bytes the client sent (client_encoding UTF8),
+// exactly what the store hashes when it writes (postgres_store.cc, Encode).
+constexpr char kSchemaV3[] = R"sql(
+ALTER TABLE observables ADD COLUMN value_hash bytea;
+UPDATE observables SET value_hash = sha256(convert_to(value, 'UTF8'));
+ALTER TABLE observables ALTER COLUMN value_hash SET NOT NULL;
+ALTER TABLE observables DROP CONSTRAINT observables_pkey;
+ALTER TABLE observables ADD CONSTRAINT observables_pkey PRIMARY KEY (kind, value_hash, object_seq);
+)sql";
+
 // kMigrations[i] moves a schema from version i to i + 1 (index 0 creates).
-const std::vector<const char*> kMigrations = {kSchemaV1, kSchemaV2};
+const std::vector<const char*> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 }  // namespace
 
 Status Migrate(PgConnection& conn) {
-  static_assert(kSchemaVersion == 2, "append the migration to kMigrations");
+  static_assert(kSchemaVersion == 3, "append the migration to kMigrations");
   RAMPART_RETURN_IF_ERROR(conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED"));
   auto fail = [&](Status s) {
     (void)conn.Exec("ROLLBACK");

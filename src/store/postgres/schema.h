@@ -15,7 +15,7 @@ namespace rampart::store::postgres {
 // DO NOT CHANGE: persisted in rampart_meta. Bump kSchemaVersion and append a
 // migration to kMigrations (schema.cc) for every layout change.
 inline constexpr char kSchemaFormat[] = "rampart-store";
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates the schema in the connection's current schema (search_path head)
 // or migrates it to kSchemaVersion, inside one transaction holding an

@@ -3,6 +3,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include "base/crypto.h"
@@ -204,6 +206,75 @@ Status MakePrivateFile(const fs::path& p) {
   ::close(fd);
   if (rc != 0) return Status::IoError("cannot chmod 600 " + p.string());
   return Status::Ok();
+}
+
+// ---- The data directory lock (docs/SECURITY.md "Store limits") ----
+
+// An flock on DIR/rampart.lock: shared while a store has DIR open, exclusive
+// while a restore replaces the database. flock locks belong to the open file
+// description, so two stores of one process conflict with a restore exactly
+// as two processes do; the kernel drops the lock when the process dies.
+class DirLock {
+ public:
+  DirLock() = default;
+  explicit DirLock(int fd) : fd_(fd) {}
+  DirLock(DirLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  DirLock& operator=(DirLock&& o) noexcept {
+    if (this != &o) {
+      Release();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~DirLock() { Release(); }
+  void Release() {
+    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor drops the flock
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+enum class LockMode { kShared, kExclusive };
+
+// Takes the lock on data directory `dir` (which must exist) without waiting.
+// Shared: Unavailable while a restore holds it. Exclusive: Conflict while
+// any store has `dir` open.
+Result<DirLock> LockDataDir(const std::string& dir, LockMode mode) {
+  const fs::path p = fs::path(dir) / kSqliteLockFileName;
+  int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode);
+  if (fd < 0) return Status::IoError("cannot open " + p.string() + ": " + std::strerror(errno));
+  DirLock lock(fd);
+  if (::fchmod(fd, kPrivateFileMode) != 0) {
+    return Status::IoError("cannot chmod 600 " + p.string() + ": " + std::strerror(errno));
+  }
+  const int op = (mode == LockMode::kShared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) return lock;
+  if (errno != EWOULDBLOCK) {
+    return Status::IoError("cannot lock " + p.string() + ": " + std::strerror(errno));
+  }
+  if (mode == LockMode::kShared) {
+    return Status::Unavailable(dir + " is being restored (`rampart restore` holds " + p.string() +
+                               "); open it when the restore has finished");
+  }
+  return Status::Conflict(dir + " is in use: a process has this store open (`rampart serve` or "
+                          "another rampart command holds a shared lock on " + p.string() +
+                          "); stop it before restoring, nothing was changed");
+}
+
+// Device and inode of the file at `path`; nullopt when it is missing.
+Result<std::optional<std::pair<dev_t, ino_t>>> FileIdentity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<std::pair<dev_t, ino_t>>();
+    return Status::IoError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  return std::optional<std::pair<dev_t, ino_t>>(std::make_pair(st.st_dev, st.st_ino));
 }
 
 // ---- Row decoding ----
@@ -551,9 +622,9 @@ void BindAll(Stmt& s, const BuiltQuery& b) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string dir, std::string path, const SqliteOptions& options,
-              std::unique_ptr<Connection> writer)
-      : dir_(std::move(dir)), path_(std::move(path)), options_(options),
-        writer_conn_(std::move(writer)) {
+              std::unique_ptr<Connection> writer, DirLock lock, std::pair<dev_t, ino_t> identity)
+      : dir_(std::move(dir)), path_(std::move(path)), options_(options), lock_(std::move(lock)),
+        identity_(identity), writer_conn_(std::move(writer)) {
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -1474,6 +1545,19 @@ class SqliteStore final : public Store {
     return s;
   }
 
+  // Unavailable when path_ is no longer the file this store opened (a
+  // restore or a manual copy replaced or removed it): writes would land in
+  // a deleted file and be lost. One stat per write transaction.
+  Status CheckSameFile() {
+    auto now = FileIdentity(path_);
+    if (now.ok() && *now && **now == identity_) return Status::Ok();
+    if (!now.ok()) return now.status();
+    return Status::Unavailable("the database file " + path_ +
+                               " was replaced or removed while this process had it open; "
+                               "writes are refused (nothing of this one was acknowledged): "
+                               "restart rampart to use the new file");
+  }
+
   void WriterLoop() {
     Connection& w = *writer_conn_;
     while (true) {
@@ -1489,7 +1573,8 @@ class SqliteStore final : public Store {
       std::vector<Status> results(batch.size());
       requests_ += static_cast<int64_t>(batch.size());
       ++transactions_;
-      Status txn = BeginWithRetry(w);
+      Status txn = CheckSameFile();
+      if (txn.ok()) txn = BeginWithRetry(w);
       if (txn.ok()) {
         for (size_t i = 0; i < batch.size(); ++i) {
           Status sp = w.Exec("SAVEPOINT request");
@@ -1524,6 +1609,10 @@ class SqliteStore final : public Store {
                ++i) {
             txn = w.Exec("COMMIT");
           }
+          // Committed into a file that is no longer rampart.db (replaced
+          // meanwhile): the data is in a deleted file, so it must not be
+          // acknowledged.
+          if (txn.ok()) txn = CheckSameFile();
         }
         if (!txn.ok() && w.InTransaction()) (void)w.Exec("ROLLBACK");
       }
@@ -1538,6 +1627,9 @@ class SqliteStore final : public Store {
   const std::string dir_;
   const std::string path_;
   const SqliteOptions options_;
+  DirLock lock_;  // shared flock on dir_/rampart.lock, held while open
+  // Device and inode of path_ when it was opened (CheckSameFile).
+  const std::pair<dev_t, ino_t> identity_;
   std::unique_ptr<Connection> writer_conn_;  // used by writer_thread_ only
 
   std::mutex queue_mu_;
@@ -1578,6 +1670,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const Sql
   // Refused before anything is read or written: a store others can read has
   // already leaked, one others can write may be forged.
   RAMPART_RETURN_IF_ERROR(CheckPrivateStore(dir));
+  // Held until the store is destroyed: a restore refuses while it is held.
+  RAMPART_ASSIGN_OR_RETURN(DirLock lock, LockDataDir(dir, LockMode::kShared));
+  // The file's identity before SQLite opens it: if it is replaced after
+  // this, the first write notices (CheckSameFile).
+  RAMPART_ASSIGN_OR_RETURN(auto identity, FileIdentity(path.string()));
+  if (!identity) return Status::NotFound("no Rampart database at " + path.string());
   RAMPART_ASSIGN_OR_RETURN(auto raw, Connection::Open(path.string(), Connection::Mode::kRaw,
                                                       options.busy_timeout_ms, true));
   sqlite3_busy_timeout(raw->db(), options.busy_timeout_ms);
@@ -1603,7 +1701,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, const Sql
         raw->Exec("PRAGMA max_page_count=" + std::to_string(options.max_page_count_for_test)));
   }
   RAMPART_RETURN_IF_ERROR(Migrate(*raw, path.string()));
-  auto store = std::make_unique<SqliteStore>(dir, path.string(), options, std::move(raw));
+  auto store = std::make_unique<SqliteStore>(dir, path.string(), options, std::move(raw),
+                                             std::move(lock), *identity);
   RAMPART_RETURN_IF_ERROR(store->InitCursor());
   return std::unique_ptr<Store>(std::move(store));
 }
@@ -1638,8 +1737,17 @@ Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& dat
   }
   RAMPART_RETURN_IF_ERROR(MakePrivateDir(data_dir));
   RAMPART_RETURN_IF_ERROR(CheckPrivate(data_dir, data_dir));
+  // Exclusive while the database is replaced: refused while any process
+  // (or any store of this one) has data_dir open, and no store opens it
+  // meanwhile. Released before the result is opened to verify it.
+  RAMPART_ASSIGN_OR_RETURN(DirLock lock, LockDataDir(data_dir, LockMode::kExclusive));
   fs::path dst = fs::path(data_dir) / kSqliteDbFileName;
-  if (!fs::is_empty(data_dir, ec) && !force) {
+  bool empty = true;
+  for (const auto& entry : fs::directory_iterator(data_dir, ec)) {
+    if (entry.path().filename() != kSqliteLockFileName) empty = false;
+  }
+  if (ec) return Status::IoError("cannot list " + data_dir + ": " + ec.message());
+  if (!empty && !force) {
     return Status::Conflict(data_dir + " is not empty; pass --force to overwrite");
   }
   fs::path tmp = fs::path(data_dir) / (std::string(kSqliteDbFileName) + ".restoring");
@@ -1666,6 +1774,7 @@ Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& dat
   fs::remove(fs::path(data_dir) / (std::string(kSqliteDbFileName) + "-shm"), ec);
   fs::rename(tmp, dst, ec);
   if (ec) return Status::IoError("cannot move restored database into place: " + ec.message());
+  lock.Release();
   SqliteOptions o;
   o.create_if_missing = false;
   auto check = OpenSqliteStore(data_dir, o);

@@ -27,6 +27,9 @@
 namespace rampart::store {
 
 inline constexpr char kSqliteDbFileName[] = "rampart.db";
+// The lock file of a data directory (0600): every open store holds a shared
+// flock on it, RestoreSqliteBackup an exclusive one.
+inline constexpr char kSqliteLockFileName[] = "rampart.lock";
 
 struct SqliteOptions {
   // Create the directory and an empty database when missing. When false, a
@@ -56,7 +59,12 @@ struct SqliteOptions {
 // Corruption for a file that is not a Rampart database or is damaged (the
 // file is left untouched); Unsupported for a schema newer than this binary;
 // NotFound when missing and !create_if_missing; IoError for file-system
-// errors.
+// errors; Unavailable while a restore runs on `dir`. The store holds a
+// shared flock on `dir`/rampart.lock until it is destroyed, and each write
+// transaction first checks (and after COMMIT checks again) that
+// `dir`/rampart.db is still the file it opened (device and inode): when it
+// was replaced or removed, the write fails with Unavailable and is not
+// acknowledged.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir,
                                                const SqliteOptions& options = {});
 
@@ -67,8 +75,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir,
 // first (a Rampart database of a supported schema version that passes
 // PRAGMA integrity_check), then copied with SQLite's backup API into a temp
 // file that is fsynced and renamed into place. Refuses (Conflict) when
-// `data_dir` already holds a database unless `force`. No process may have
-// `data_dir` open while it runs.
+// `data_dir` already holds anything (but its lock file) unless `force`.
+// Refuses (Conflict, nothing changed) while any store -- in any process,
+// this one included -- has `data_dir` open: it takes `data_dir`/rampart.lock
+// exclusively, without waiting.
 Status RestoreSqliteBackup(const std::string& backup_dir, const std::string& data_dir, bool force);
 
 // Test hook: the lines of EXPLAIN QUERY PLAN for the SQL that QueryObjects(q)

@@ -4,9 +4,12 @@
 // query plans, the clock stepping back, backup and restore.
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -799,6 +802,109 @@ TEST(SqliteStoreTest, BackupAndRestore) {
   EXPECT_TRUE(RestoreSqliteBackup(FreshDir(), FreshDir(), false).IsNotFound());
 }
 
+
+// Issue 11, item 7: `rampart restore --force` replaced the database under a
+// running server, which then acknowledged writes into the deleted file.
+// Restore now refuses while any store has the directory open, and the data
+// stays intact and writable.
+TEST(SqliteStoreTest, RestoreRefusedWhileAStoreHoldsTheDirectory) {
+  std::string dir = FreshDir();
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(1)}).ok());
+  std::string backup = FreshDir();
+  ASSERT_TRUE(s->Backup(backup).ok());
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(2), Obj(3)}).ok());
+  Status r = RestoreSqliteBackup(backup, dir, /*force=*/true);
+  EXPECT_EQ(r.code(), StatusCode::kConflict) << r.ToString();
+  EXPECT_THAT(std::string(r.message()), ::testing::HasSubstr("is in use"));
+  EXPECT_EQ(CountAll(*s), 3u);
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(4)}).ok());
+  EXPECT_EQ(CountAll(*s), 4u);
+  EXPECT_FALSE(fs::exists(fs::path(dir) / (std::string(kSqliteDbFileName) + ".restoring")));
+  // The lock file is private, like the database.
+  EXPECT_EQ(ModeOf(fs::path(dir) / kSqliteLockFileName), 0600u);
+  s.reset();
+  ASSERT_TRUE(RestoreSqliteBackup(backup, dir, true).ok());
+  EXPECT_EQ(CountAll(*MustOpen(dir)), 1u);
+}
+
+// The same with the store open in another process (`rampart serve`).
+TEST(SqliteStoreTest, RestoreRefusedWhileAnotherProcessHoldsTheDirectory) {
+  std::string dir = FreshDir();
+  std::string backup = FreshDir();
+  {
+    auto s = MustOpen(dir);
+    ASSERT_TRUE(MakeCollection(*s).ok());
+    ASSERT_TRUE(s->Backup(backup).ok());
+    ASSERT_TRUE(s->AddObjects(kC, {Obj(1), Obj(2)}).ok());
+  }
+  int ready[2], quit[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(quit), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(ready[0]);
+    close(quit[1]);
+    auto s = OpenSqliteStore(dir);
+    if (!s.ok()) _exit(3);
+    char c = 'r';
+    if (write(ready[1], &c, 1) != 1) _exit(4);
+    (void)!read(quit[0], &c, 1);  // until the parent closes its end
+    _exit(0);
+  }
+  close(ready[1]);
+  close(quit[0]);
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  Status r = RestoreSqliteBackup(backup, dir, /*force=*/true);
+  close(quit[1]);
+  close(ready[0]);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  ASSERT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+  EXPECT_EQ(r.code(), StatusCode::kConflict) << r.ToString();
+  EXPECT_EQ(CountAll(*MustOpen(dir)), 2u);
+}
+
+// While a restore holds the directory, a store does not open it.
+TEST(SqliteStoreTest, OpenRefusedWhileARestoreHoldsTheDirectory) {
+  std::string dir = FreshDir();
+  ASSERT_TRUE(MustOpen(dir));
+  int fd = ::open((fs::path(dir) / kSqliteLockFileName).c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  auto s = OpenSqliteStore(dir);
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
+  ::close(fd);
+  EXPECT_TRUE(OpenSqliteStore(dir).ok());
+}
+
+// A database file replaced under an open store (a restore that bypassed
+// the lock, a manual mv): the next write fails with Unavailable and nothing
+// of it is acknowledged or lands in the new file.
+TEST(SqliteStoreTest, WriteFailsAfterTheDatabaseFileIsReplaced) {
+  std::string dir = FreshDir();
+  auto s = MustOpen(dir);
+  ASSERT_TRUE(MakeCollection(*s).ok());
+  ASSERT_TRUE(s->AddObjects(kC, {Obj(1)}).ok());
+  std::string other = FreshDir();
+  ASSERT_TRUE(s->Backup(other).ok());
+  fs::rename(fs::path(other) / kSqliteDbFileName, fs::path(dir) / kSqliteDbFileName);
+  auto w = s->AddObjects(kC, {Obj(2)});
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kUnavailable) << w.status().ToString();
+  EXPECT_THAT(std::string(w.status().message()), ::testing::HasSubstr("was replaced"));
+  EXPECT_EQ(s->AppendAudit({"a", "b", "c", "d"}).status().code(), StatusCode::kUnavailable);
+  s.reset();
+  auto now = MustOpen(dir);
+  EXPECT_EQ(CountAll(*now), 1u);
+  EXPECT_TRUE(now->ReadAudit(0, 10)->empty());
+  // Removed altogether: the same.
+  fs::remove(fs::path(dir) / kSqliteDbFileName);
+  EXPECT_EQ(now->AddObjects(kC, {Obj(3)}).status().code(), StatusCode::kUnavailable);
+}
 
 // Schema migration 3 (owners): a database written by schema v2 gets the
 // owner of every stored id from the id's earliest version (date_added, seq;

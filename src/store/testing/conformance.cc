@@ -898,6 +898,65 @@ TEST_P(StoreConformanceTest, FindObservableNewestFirst) {
   EXPECT_EQ(store().FindObservable({"ipv4-addr", "198.51.100.7"}, 10)->size(), 1u);
 }
 
+// Item 6 of issue 11: a long observable value (a pattern literal of a few
+// KiB, past PostgreSQL's B-tree entry limit of ~2,700 bytes) is stored and
+// found exactly on every backend; lookups never match by prefix or hash.
+TEST_P(StoreConformanceTest, LongObservableValuesAreIndexedAndFoundExactly) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c1")).ok());
+  std::string long_url = "http://example.com/" + std::string(3000, 'a');
+  std::string huge_url = "http://example.com/" + std::string(200000, 'b');
+  NewObject a = Obj("indicator", 1, kT0);
+  a.observables = {{"url", long_url}, {"url", huge_url}};
+  NewObject b = Obj("indicator", 2, kT0);
+  b.observables = {{"url", long_url + "x"}};
+  AddAll(store(), kC1, {a, b});
+  auto r = store().FindObservable({"url", long_url}, 10);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].id, a.id);
+  EXPECT_EQ((*r)[0].observables, a.observables);
+  EXPECT_EQ(store().FindObservable({"url", huge_url}, 10)->size(), 1u);
+  EXPECT_EQ(store().FindObservable({"url", long_url + "x"}, 10)->size(), 1u);
+  EXPECT_TRUE(store().FindObservable({"url", long_url.substr(0, 2999)}, 10)->empty());
+  EXPECT_TRUE(store().FindObservable({"domain-name", long_url}, 10)->empty());
+  ASSERT_TRUE(store().DeleteObject(kC1, a.id, {}, {}).ok());
+  EXPECT_TRUE(store().FindObservable({"url", long_url}, 10)->empty());
+  EXPECT_TRUE(store().FindObservable({"url", huge_url}, 10)->empty());
+  EXPECT_EQ(store().FindObservable({"url", long_url + "x"}, 10)->size(), 1u);
+}
+
+// An observable value with a NUL (a pattern literal with "\u0000") or
+// invalid UTF-8 refuses its object, with the same message, on every backend;
+// the other objects of the request are stored.
+TEST_P(StoreConformanceTest, ObservableWithNulOrInvalidUtf8RefusesItsObject) {
+  ASSERT_TRUE(store().CreateCollection(Coll(kC1, "c1")).ok());
+  NewObject nul = Obj("indicator", 1, kT0);
+  nul.observables = {{"domain-name", "ok.example"}, {"url", std::string("http://a\0b/", 12)}};
+  NewObject bad_utf8 = Obj("indicator", 2, kT0);
+  bad_utf8.observables = {{"domain-name", "\xff\xfe.example"}};
+  NewObject surrogate = Obj("indicator", 3, kT0);
+  surrogate.observables = {{"domain-name", "\xed\xa0\x80.example"}};
+  NewObject good = Obj("indicator", 4, kT0);
+  good.observables = {{"domain-name", "ok.example"}};
+  auto r = store().AddObjects(kC1, {nul, bad_utf8, surrogate, good});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*r)[i].result, WriteResult::kFailed) << i;
+    EXPECT_EQ((*r)[i].message,
+              "an observable value contains a NUL character or is not valid UTF-8")
+        << i;
+  }
+  EXPECT_EQ((*r)[3].result, WriteResult::kAdded);
+  ObjectQuery q;
+  q.collection_id = kC1;
+  EXPECT_THAT(Ids(Query(store(), q)), ElementsAre(good.id));
+  auto found = store().FindObservable({"domain-name", "ok.example"}, 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, good.id);
+}
+
 // ---- Status resources ----
 
 TEST_P(StoreConformanceTest, StatusPutGetPurge) {
