@@ -105,6 +105,23 @@ struct ServerOptions {
   std::string server_header = "rampart";
   // Optional; see Admission.
   Admission admission;
+  // Open connections at most. At the cap the server stops accepting (new
+  // clients wait in the kernel's listen backlog) and closes its idle
+  // keep-alive connections to make room; it accepts again as soon as one
+  // closes. 0 = automatic: min(10000, RLIMIT_NOFILE - 64). StartServer
+  // refuses a value above RLIMIT_NOFILE - 32 (descriptors for the store,
+  // logs and the listener).
+  int64_t max_connections = 0;
+  // The keep-alive idle timeout once 3/4 of max_connections are open.
+  std::chrono::milliseconds pressure_idle_timeout{5000};
+  // Threads that run the Handler for requests other than GET and HEAD
+  // (writes, deletes), so that a long write never holds an I/O thread:
+  // health checks and reads stay fast while large POSTs run. 0 = 2.
+  int work_threads = 0;
+  // Body bytes that admitted requests may hold in total, from "100
+  // Continue" until their handler returns: each reserves its Content-Length
+  // (max_body_bytes when chunked). Over it: 503 with Retry-After, body unread.
+  size_t max_inflight_body_bytes = 512 * 1024 * 1024;
   // Memory the server lets connections hold before their request is
   // admitted, in total: each connection reading a header reserves
   // max_header_bytes + kHeaderReadSlack from it until its header is parsed.
@@ -124,6 +141,11 @@ class Server {
   virtual bool tls() const = 0;
   // Connections currently open.
   virtual int64_t open_connections() const = 0;
+  // The connection cap in force (ServerOptions::max_connections resolved).
+  virtual int64_t max_connections() const = 0;
+  // accept() failures so far (EMFILE and the like); each is followed by a
+  // back-off of 10 ms doubling to 1 s, never an immediate retry.
+  virtual int64_t accept_errors() const = 0;
   // Stops accepting, finishes in-flight requests, closes idle connections,
   // waits for the worker threads (bounded by shutdown_grace). Idempotent.
   virtual void Shutdown() = 0;
