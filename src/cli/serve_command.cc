@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -40,6 +42,11 @@ struct ServeConfig {
   int64_t max_content_length = 10 * 1024 * 1024;
   int64_t max_header_bytes = 16 * 1024;
   int64_t header_timeout_ms = 10000, body_timeout_ms = 30000, idle_timeout_ms = 60000;
+  int64_t pressure_idle_timeout_ms = 5000;
+  int64_t max_connections = 0;  // 0 = min(10000, ulimit -n - 64)
+  int64_t work_threads = 2;
+  int64_t max_pending_header_bytes = 64 * 1024 * 1024;
+  int64_t max_inflight_body_bytes = 512 * 1024 * 1024;
   std::string access_log = "stderr";
   std::string log_format = "json";
   std::string public_url;
@@ -47,6 +54,15 @@ struct ServeConfig {
   int64_t max_page_bytes = 16 * 1024 * 1024;
   taxii::TaxiiOptions taxii;
 };
+
+// Raises the soft descriptor limit to the hard one, so the default
+// connection cap (ulimit -n - 64, at most 10000) is as high as the host allows.
+void RaiseDescriptorLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 // Splits "ADDR:PORT" / "[v6]:PORT" / ":PORT".
 Status ParseListen(const std::string& s, std::string& addr, uint16_t& port) {
@@ -105,6 +121,11 @@ Status LoadConfig(const std::string& file, ServeConfig& c, const std::function<b
   integer("timeouts.header_ms", nullptr, t["timeouts"]["header_ms"], c.header_timeout_ms);
   integer("timeouts.body_ms", nullptr, t["timeouts"]["body_ms"], c.body_timeout_ms);
   integer("timeouts.idle_ms", nullptr, t["timeouts"]["idle_ms"], c.idle_timeout_ms);
+  integer("timeouts.pressure_idle_ms", nullptr, t["timeouts"]["pressure_idle_ms"], c.pressure_idle_timeout_ms);
+  integer("max_connections", "--max-connections", t["max_connections"], c.max_connections);
+  integer("work_threads", nullptr, t["work_threads"], c.work_threads);
+  integer("max_pending_header_bytes", nullptr, t["max_pending_header_bytes"], c.max_pending_header_bytes);
+  integer("max_inflight_body_bytes", nullptr, t["max_inflight_body_bytes"], c.max_inflight_body_bytes);
   integer("paging.default_limit", nullptr, t["paging"]["default_limit"], c.default_page_size);
   integer("paging.max_limit", nullptr, t["paging"]["max_limit"], c.max_page_size);
   integer("paging.max_page_bytes", "--max-page-bytes", t["paging"]["max_page_bytes"], c.max_page_bytes);
@@ -142,6 +163,13 @@ Status ValidateServeConfig(const ServeConfig& c) {
   RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.header_ms", c.header_timeout_ms, 100, kHourMs));
   RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.body_ms", c.body_timeout_ms, 100, kHourMs));
   RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.idle_ms", c.idle_timeout_ms, 100, kHourMs));
+  RAMPART_RETURN_IF_ERROR(CheckRange("timeouts.pressure_idle_ms", c.pressure_idle_timeout_ms, 100, kHourMs));
+  RAMPART_RETURN_IF_ERROR(CheckRange("max_connections (--max-connections)", c.max_connections, 0, 1000000));
+  RAMPART_RETURN_IF_ERROR(CheckRange("work_threads", c.work_threads, 1, 256));
+  RAMPART_RETURN_IF_ERROR(CheckRange("max_pending_header_bytes", c.max_pending_header_bytes,
+                                     c.max_header_bytes + 8 * kKiB, 64 * kGiB));
+  RAMPART_RETURN_IF_ERROR(CheckRange("max_inflight_body_bytes", c.max_inflight_body_bytes,
+                                     c.max_content_length, 1024 * kGiB));
   RAMPART_RETURN_IF_ERROR(CheckRange("paging.max_limit", c.max_page_size, 1, 10000));
   RAMPART_RETURN_IF_ERROR(CheckRange("paging.default_limit", c.default_page_size, 1, c.max_page_size));
   RAMPART_RETURN_IF_ERROR(
@@ -189,6 +217,12 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   so.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   so.body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
   so.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  so.pressure_idle_timeout = std::chrono::milliseconds(c.pressure_idle_timeout_ms);
+  so.max_connections = c.max_connections;
+  so.work_threads = static_cast<int>(c.work_threads);
+  so.max_pending_header_bytes = static_cast<size_t>(c.max_pending_header_bytes);
+  so.max_inflight_body_bytes = static_cast<size_t>(c.max_inflight_body_bytes);
+  RaiseDescriptorLimit();
 
   auto store = OpenStore(c.store);
   if (!store.ok()) {
@@ -232,6 +266,7 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   c.taxii.count_objects_at_start = true;
   taxii::TaxiiService service(**store, authenticator, &metrics, c.taxii);
   http::AccessLog* log = access_log->get();
+  so.admission = [&service](const http::Request& headers) { return service.Admit(headers); };
   auto server = http::StartServer(
       so, [&service](const http::Request& req, http::Response& resp) { service.Handle(req, resp); },
       &taxii::TaxiiService::RespondHttpError,
@@ -246,12 +281,16 @@ int RunServe(ServeConfig c, CLI::App* cmd) {
   http::Server* srv = server->get();
   metrics.AddGauge("rampart_http_open_connections", "Open client connections.",
                    [srv] { return static_cast<double>(srv->open_connections()); });
+  metrics.AddGauge("rampart_http_max_connections", "The connection cap in force.",
+                   [srv] { return static_cast<double>(srv->max_connections()); });
+  metrics.AddGauge("rampart_http_accept_errors", "accept() failures (out of descriptors), each backed off.",
+                   [srv] { return static_cast<double>(srv->accept_errors()); });
   std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
   std::string url = std::string(srv->tls() ? "https" : "http") + "://" + host + ":" +
                     std::to_string(srv->port()) + "/taxii2/";
   std::cout << "rampart: serving TAXII 2.1 on " << url << " (store " << PrintableStoreSpec(c.store)
             << ", " << (so.threads > 0 ? so.threads : static_cast<int>(std::thread::hardware_concurrency()))
-            << " threads)" << std::endl;
+            << " threads, at most " << srv->max_connections() << " connections)" << std::endl;
   if (!demo_token.empty()) {
     std::cout << "rampart: demo user 'demo' (read/write); use the token below as\n"
               << "  Authorization: Bearer <token>   or HTTP Basic with any user name and the token as password\n"
@@ -278,6 +317,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--demo", c->demo, "Load the demo dataset and print a read/write token");
   cmd->add_option("--shared-data", c->shared_data, "The shared/data folder for --demo (default ../shared/data)");
   cmd->add_option("--threads", c->threads, "Worker threads (0 = one per core)");
+  cmd->add_option("--max-connections", c->max_connections,
+                  "Open connections at most (0 = min(10000, ulimit -n - 64))");
   cmd->add_option("--tls-cert", c->tls_cert, "PEM certificate chain (enables TLS)");
   cmd->add_option("--tls-key", c->tls_key, "PEM private key");
   cmd->add_flag("--allow-plain-http", c->allow_plain_http, "Allow plain HTTP on a non-loopback address");

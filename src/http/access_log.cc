@@ -132,12 +132,20 @@ class SpdAccessLog : public AccessLog {
       line += "\",\"ua\":\"";
       std::string_view ua = q.Header("User-Agent");
       AppendJsonEscaped(line, ua.substr(0, 256));
+      if (!r.response->log_detail.empty()) {
+        line += "\",\"detail\":\"";
+        AppendJsonEscaped(line, r.response->log_detail);
+      }
       line += "\"}";
     } else {
       fmt::format_to(std::back_inserter(line), "{} {} {} {} {} {} {}us user={}",
                      FormatTimestampMicros(NowMicros()), q.remote_address, q.method,
                      q.target.substr(0, 2048), r.response->status, r.bytes_out, r.micros,
                      r.response->user.empty() ? "-" : r.response->user);
+      if (!r.response->log_detail.empty()) {
+        line += " detail=";
+        line += r.response->log_detail;
+      }
     }
     Append(line);
   }

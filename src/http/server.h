@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,9 @@ struct Response {
   // of the endpoint ("objects", "manifest", ...) and the principal.
   std::string endpoint = "other";
   std::string user;
+  // For the access log only: why a 5xx happened (the internal Status text,
+  // which the client never sees), with the body's error_id to match them.
+  std::string log_detail;
 
   void SetHeader(std::string name, std::string value);
 };
@@ -75,6 +79,14 @@ struct RequestRecord {
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 
+// The header-phase hook: called once a request's header is in and it
+// declares a body (Content-Length > 0 or chunked), before "100 Continue" is
+// sent and before any body byte is read. `headers_only` is the Request with
+// an empty body. A Response is sent as the answer at once, without reading
+// the body, and the connection is then closed; nullopt lets the server read
+// the body and call the Handler. Called concurrently from every worker.
+using Admission = std::function<std::optional<Response>(const Request& headers_only)>;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
   uint16_t port = 0;                    // 0 = pick a free port
@@ -91,7 +103,35 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive idle
   std::chrono::milliseconds shutdown_grace{10000};  // max wait for in-flight work
   std::string server_header = "rampart";
+  // Optional; see Admission.
+  Admission admission;
+  // Open connections at most. At the cap the server stops accepting (new
+  // clients wait in the kernel's listen backlog) and closes its idle
+  // keep-alive connections to make room; it accepts again as soon as one
+  // closes. 0 = automatic: min(10000, RLIMIT_NOFILE - 64). StartServer
+  // refuses a value above RLIMIT_NOFILE - 32 (descriptors for the store,
+  // logs and the listener).
+  int64_t max_connections = 0;
+  // The keep-alive idle timeout once 3/4 of max_connections are open.
+  std::chrono::milliseconds pressure_idle_timeout{5000};
+  // Threads that run the Handler for requests other than GET and HEAD
+  // (writes, deletes), so that a long write never holds an I/O thread:
+  // health checks and reads stay fast while large POSTs run. 0 = 2.
+  int work_threads = 0;
+  // Body bytes that admitted requests may hold in total, from "100
+  // Continue" until their handler returns: each reserves its Content-Length
+  // (max_body_bytes when chunked). Over it: 503 with Retry-After, body unread.
+  size_t max_inflight_body_bytes = 512 * 1024 * 1024;
+  // Memory the server lets connections hold before their request is
+  // admitted, in total: each connection reading a header reserves
+  // max_header_bytes + kHeaderReadSlack from it until its header is parsed.
+  // A connection that finds it exhausted gets 503 and is closed.
+  size_t max_pending_header_bytes = 64 * 1024 * 1024;
 };
+
+// Bytes beyond max_header_bytes a connection's read buffer may hold while
+// reading a header (one read past the header's end).
+inline constexpr size_t kHeaderReadSlack = 8 * 1024;
 
 class Server {
  public:
@@ -101,6 +141,11 @@ class Server {
   virtual bool tls() const = 0;
   // Connections currently open.
   virtual int64_t open_connections() const = 0;
+  // The connection cap in force (ServerOptions::max_connections resolved).
+  virtual int64_t max_connections() const = 0;
+  // accept() failures so far (EMFILE and the like); each is followed by a
+  // back-off of 10 ms doubling to 1 s, never an immediate retry.
+  virtual int64_t accept_errors() const = 0;
   // Stops accepting, finishes in-flight requests, closes idle connections,
   // waits for the worker threads (bounded by shutdown_grace). Idempotent.
   virtual void Shutdown() = 0;

@@ -69,15 +69,17 @@ int HttpStatusFor(const Status& s) {
   return 500;
 }
 
-void WriteError(http::Response& resp, int http_status, std::string_view description,
-                std::string_view error_code) {
+namespace {
+
+void WriteErrorWithId(http::Response& resp, int http_status, std::string_view description,
+                      std::string_view error_code, const std::string& error_id) {
   resp.status = http_status;
   nlohmann::json j;
   j["title"] = std::string(Title(http_status));
   // Bodies are built from server messages that may quote client input: keep
   // them valid UTF-8 (invalid bytes replaced) so the error is always JSON.
   j["description"] = std::string(description);
-  j["error_id"] = RandomUuid();
+  j["error_id"] = error_id;
   j["error_code"] = std::string(error_code.empty() ? DefaultCode(http_status) : error_code);
   j["http_status"] = std::to_string(http_status);
   resp.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -88,8 +90,22 @@ void WriteError(http::Response& resp, int http_status, std::string_view descript
   }
 }
 
+}  // namespace
+
+void WriteError(http::Response& resp, int http_status, std::string_view description,
+                std::string_view error_code) {
+  WriteErrorWithId(resp, http_status, description, error_code, RandomUuid());
+}
+
 void RespondWithStatus(http::Response& resp, const Status& s) {
-  WriteError(resp, HttpStatusFor(s), s.message());
+  const int status = HttpStatusFor(s);
+  if (status != 500) return WriteError(resp, status, s.message());
+  // A 500's Status text names internals (tables, indexes, files, driver
+  // messages): the client gets a fixed description and the error_id; the
+  // access log gets both, so an operator can match a report to its cause.
+  const std::string error_id = RandomUuid();
+  WriteErrorWithId(resp, status, "internal error; quote the error_id to the operator", {}, error_id);
+  resp.log_detail = "error_id=" + error_id + " " + s.ToString();
 }
 
 }  // namespace rampart::taxii

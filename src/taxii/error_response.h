@@ -26,7 +26,9 @@ int HttpStatusFor(const Status& s);
 void WriteError(http::Response& resp, int http_status, std::string_view description,
                 std::string_view error_code = {});
 
-// WriteError(resp, HttpStatusFor(s), s.message()).
+// WriteError(resp, HttpStatusFor(s), s.message()), except for a 500: its body
+// says only "internal error" (with the error_id) and the Status text goes to
+// resp.log_detail, for the access log.
 void RespondWithStatus(http::Response& resp, const Status& s);
 
 }  // namespace rampart::taxii

@@ -6,6 +6,7 @@
 #include <limits>
 #include <thread>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -801,24 +802,38 @@ struct TaxiiService::Impl {
     return "other";
   }
 
-  void Handle(const http::Request& req, http::Response& resp) {
-    Parsed route = ParsePath(req.path);
+  // The checks a request's header alone decides: route (404), method (405),
+  // authentication (401/429), media types (406/415). True when `resp` is the
+  // whole answer (an error, or /healthz and /metrics); otherwise `principal`
+  // is set.
+  bool Precheck(const http::Request& req, const Parsed& route, http::Response& resp,
+                std::optional<auth::Principal>& principal) {
     resp.endpoint = EndpointName(route.route, req.method);
     if (route.route == Route::kNotFound) {
-      return WriteError(resp, 404, route.why.empty() ? "no such endpoint" : route.why);
+      WriteError(resp, 404, route.why.empty() ? "no such endpoint" : route.why);
+      return true;
+    }
+    if ((route.route == Route::kHealth || route.route == Route::kMetrics) && req.method != "GET") {
+      // Not even POST: a body sent to them would never be read as one.
+      resp.SetHeader("Allow", "GET");
+      WriteError(resp, 405, "method " + req.method.substr(0, 20) + " is not allowed here (allowed: GET)");
+      return true;
     }
     if (route.route == Route::kHealth) {
       resp.status = 200;
       resp.SetHeader("Content-Type", "text/plain; charset=utf-8");
       resp.body = "ok\n";
-      return;
+      return true;
     }
     if (route.route == Route::kMetrics) {
-      if (!metrics) return WriteError(resp, 404, "metrics are disabled");
+      if (!metrics) {
+        WriteError(resp, 404, "metrics are disabled");
+        return true;
+      }
       resp.status = 200;
       resp.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
       resp.body = metrics->Render();
-      return;
+      return true;
     }
     // Methods.
     const std::string& m = req.method;
@@ -829,30 +844,77 @@ struct TaxiiService::Impl {
                    (m == "DELETE" && route.route == Route::kObject);
     if (!allowed) {
       resp.SetHeader("Allow", allow);
-      return WriteError(resp, 405, "method " + m.substr(0, 20) + " is not allowed here (allowed: " + allow + ")");
+      WriteError(resp, 405, "method " + m.substr(0, 20) + " is not allowed here (allowed: " + allow + ")");
+      return true;
     }
     // Authentication.
-    auto principal = authn.Authenticate(req.Header("Authorization"), req.remote_address);
-    if (!principal.ok()) {
-      const Status& s = principal.error();
+    auto p = authn.Authenticate(req.Header("Authorization"), req.remote_address);
+    if (!p.ok()) {
+      const Status& s = p.error();
       if (s.code() == StatusCode::kResourceExhausted) {
         resp.SetHeader("Retry-After", "60");
-        return WriteError(resp, 429, s.message());
+        WriteError(resp, 429, s.message());
+      } else if (s.code() == StatusCode::kUnauthenticated) {
+        WriteError(resp, 401, s.message());
+      } else {
+        RespondWithStatus(resp, s);
       }
-      if (s.code() == StatusCode::kUnauthenticated) return WriteError(resp, 401, s.message());
-      return RespondWithStatus(resp, s);
+      return true;
     }
-    const auth::Principal& p = *principal;
-    resp.user = p.user_id;
+    resp.user = p->user_id;
     // Media types.
     if (!AcceptsTaxii21(req.Header("Accept"))) {
-      return WriteError(resp, 406, "the Accept header must include application/taxii+json;version=2.1");
+      WriteError(resp, 406, "the Accept header must include application/taxii+json;version=2.1");
+      return true;
     }
     if (m == "POST" && !IsTaxii21ContentType(req.Header("Content-Type"))) {
-      return WriteError(resp, 415, "the Content-Type must be application/taxii+json;version=2.1");
+      WriteError(resp, 415, "the Content-Type must be application/taxii+json;version=2.1");
+      return true;
     }
-    Status s = Dispatch(req, route, p, resp);
+    principal = std::move(*p);
+    return false;
+  }
+
+  void Handle(const http::Request& req, http::Response& resp) {
+    Parsed route = ParsePath(req.path);
+    std::optional<auth::Principal> p;
+    if (Precheck(req, route, resp, p)) return;
+    Status s = Dispatch(req, route, *p, resp);
     if (!s.ok()) RespondWithStatus(resp, s);
+  }
+
+  // Precheck, plus for a POST to objects/ the collection's visibility (404)
+  // and write permission (403): everything but the body.
+  std::optional<http::Response> Admit(const http::Request& req) {
+    http::Response resp;
+    Parsed route = ParsePath(req.path);
+    std::optional<auth::Principal> p;
+    if (Precheck(req, route, resp, p)) return resp;
+    if (route.route != Route::kObjects || req.method != "POST") return std::nullopt;
+    auto snap = authn.Snapshot();
+    auto c = VisibleCollection(route, *p, *snap);
+    Status s = c.ok() ? Status::Ok() : c.status();
+    if (s.ok() && !c->second.can_write) s = Status::PermissionDenied("no write access to collection " + c->first.id);
+    if (s.ok()) return std::nullopt;
+    RespondWithStatus(resp, s);
+    return resp;
+  }
+
+  // The collection `route` names, with p's access to it; NotFound (for an
+  // unknown root when p sees no collection in it) unless p can see it.
+  Result<std::pair<store::Collection, auth::CollectionAccess>> VisibleCollection(
+      const Parsed& route, const auth::Principal& p, const auth::PolicySnapshot& snap) {
+    auto c = FindCollection(route.root, route.collection_id);
+    if (!c.ok() && !c.status().IsNotFound()) return c.status();
+    auth::CollectionAccess access;
+    if (c.ok()) access = auth::DecideCollection(snap, p, *c);
+    if (!access.visible) {
+      // The collection route of a root p cannot see answers as an unknown root's.
+      RAMPART_ASSIGN_OR_RETURN(bool root_visible, RootVisible(route.root, p, snap));
+      if (!root_visible) return NoRoot(route.root);
+      return Status::NotFound("no collection " + route.collection_id.substr(0, 100));
+    }
+    return std::pair{std::move(*c), access};
   }
 
   Status Dispatch(const http::Request& req, const Parsed& route, const auth::Principal& p,
@@ -869,16 +931,9 @@ struct TaxiiService::Impl {
     }
     if (route.route == Route::kStatus) return GetStatus(route.root, route.status_id, p, resp);
     if (route.route == Route::kCollections) return Collections(route.root, p, *snap, resp);
-    auto c = FindCollection(route.root, route.collection_id);
-    if (!c.ok() && !c.status().IsNotFound()) return c.status();
-    auth::CollectionAccess access;
-    if (c.ok()) access = auth::DecideCollection(*snap, p, *c);
-    if (!access.visible) {
-      // The collection route of a root p cannot see answers as an unknown root's.
-      RAMPART_ASSIGN_OR_RETURN(bool root_visible, RootVisible(route.root, p, *snap));
-      if (!root_visible) return NoRoot(route.root);
-      return Status::NotFound("no collection " + route.collection_id.substr(0, 100));
-    }
+    RAMPART_ASSIGN_OR_RETURN(auto found, VisibleCollection(route, p, *snap));
+    const store::Collection* c = &found.first;
+    const auth::CollectionAccess& access = found.second;
     if (route.route == Route::kCollection) {
       SetJson(resp, 200, CollectionJson(*c, access).dump());
       return Status::Ok();
@@ -910,6 +965,10 @@ TaxiiService::TaxiiService(store::Store& store, auth::Authenticator& authenticat
 TaxiiService::~TaxiiService() = default;
 
 void TaxiiService::Handle(const http::Request& req, http::Response& resp) { impl_->Handle(req, resp); }
+
+std::optional<http::Response> TaxiiService::Admit(const http::Request& headers_only) {
+  return impl_->Admit(headers_only);
+}
 
 void TaxiiService::RespondHttpError(int http_status, std::string_view message, http::Response& resp) {
   WriteError(resp, http_status, message);

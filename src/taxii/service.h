@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,14 @@ class TaxiiService {
   ~TaxiiService();
 
   void Handle(const http::Request& req, http::Response& resp);
+
+  // The server's admission hook (http::ServerOptions::admission): answers
+  // from the header alone, before any body byte is read, whatever Handle
+  // would answer without looking at the body -- 404 route, 405 method, 401
+  // / 429 authentication, 406 / 415 media types, and for a POST to
+  // objects/ 404 (collection not visible) and 403 (no write access).
+  // nullopt when the body is needed. `headers_only.body` is ignored.
+  std::optional<http::Response> Admit(const http::Request& headers_only);
 
   // Builds spec-shaped bodies for errors the HTTP layer detects itself.
   static void RespondHttpError(int http_status, std::string_view message, http::Response& resp);

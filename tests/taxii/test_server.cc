@@ -238,6 +238,7 @@ TestServer::TestServer(TestServerOptions o) {
   so.tls_cert_file = o.tls_cert;
   so.tls_key_file = o.tls_key;
   so.max_body_bytes = o.max_content_length;
+  so.admission = [svc = service_.get()](const http::Request& q) { return svc->Admit(q); };
   http::Metrics* m = metrics_.get();
   auto srv = http::StartServer(
       so, [svc = service_.get()](const http::Request& q, http::Response& r) { svc->Handle(q, r); },

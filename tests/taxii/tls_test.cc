@@ -3,7 +3,14 @@
 #include <gtest/gtest.h>
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -65,6 +72,66 @@ long FetchWithTlsRange(const std::string& url, const std::string& ca, long versi
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(c);
   return rc == CURLE_OK ? status : -static_cast<long>(rc);
+}
+
+// A TLS 1.2 handshake with the client offering `ciphers` (OpenSSL names,
+// in the client's order); returns the cipher the server chose, or "" when
+// the handshake failed.
+std::string NegotiateTls12(uint16_t port, const char* ciphers) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_security_level(ctx, 0);  // let the client offer anything
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+  std::string chosen;
+  if (SSL_CTX_set_cipher_list(ctx, ciphers) == 1) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      SSL* ssl = SSL_new(ctx);
+      SSL_set_fd(ssl, fd);
+      if (SSL_connect(ssl) == 1) chosen = SSL_get_cipher_name(ssl);
+      SSL_free(ssl);
+    }
+    close(fd);
+  }
+  ERR_clear_error();
+  SSL_CTX_free(ctx);
+  return chosen;
+}
+
+// TLS 1.2 offers only forward-secret AEAD suites (ECDHE with AES-GCM or
+// ChaCha20-Poly1305), in the server's order of preference.
+TEST(TlsTest, Tls12OffersOnlyForwardSecretAeadSuitesInServerOrder) {
+  fs::path dir = fs::temp_directory_path() / ("rampart-tls-ciphers-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  ASSERT_TRUE(MakeSelfSigned(cert, key)) << "generating the test certificate failed";
+  TestServerOptions o;
+  o.load_attack = false;
+  o.tls_cert = cert;
+  o.tls_key = key;
+  TestServer s(o);
+  ASSERT_TRUE(s.ok()) << s.error();
+  // Refused: static RSA key exchange (no forward secrecy), CBC with SHA-1
+  // or SHA-256 (not AEAD), even with ECDHE.
+  for (const char* weak : {"AES128-SHA", "AES256-SHA", "AES128-GCM-SHA256", "AES256-GCM-SHA384",
+                           "AES128-SHA256", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA",
+                           "ECDHE-RSA-AES128-SHA256", "DHE-RSA-AES128-SHA", "DES-CBC3-SHA"}) {
+    EXPECT_EQ(NegotiateTls12(s.port(), weak), "") << weak << " was accepted";
+  }
+  for (const char* good : {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+                           "ECDHE-RSA-CHACHA20-POLY1305"}) {
+    EXPECT_EQ(NegotiateTls12(s.port(), good), good);
+  }
+  // The server's order wins over the client's: AES-256-GCM first.
+  EXPECT_EQ(NegotiateTls12(s.port(), "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:"
+                                     "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA"),
+            "ECDHE-RSA-AES256-GCM-SHA384");
+  EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_2), 200);
+  fs::remove_all(dir);
 }
 
 TEST(TlsTest, SelfSignedHandshakeAndTaxiiRequest) {
