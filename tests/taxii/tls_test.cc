@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -102,19 +103,44 @@ std::string NegotiateTls12(uint16_t port, const char* ciphers) {
   return chosen;
 }
 
+// A TLS TestServer with a fresh self-signed certificate in its own
+// directory (removed at destruction).
+class TlsServer {
+ public:
+  explicit TlsServer(const std::string& name)
+      : dir_(fs::temp_directory_path() / ("rampart-" + name + "-" + std::to_string(getpid()))) {
+    fs::create_directories(dir_);
+    cert_ = (dir_ / "cert.pem").string();
+    key_ = (dir_ / "key.pem").string();
+    if (!MakeSelfSigned(cert_, key_)) {
+      error_ = "generating the test certificate failed";
+      return;
+    }
+    TestServerOptions o;
+    o.load_attack = false;
+    o.tls_cert = cert_;
+    o.tls_key = key_;
+    server_ = std::make_unique<TestServer>(o);
+    if (!server_->ok()) error_ = server_->error();
+  }
+  ~TlsServer() { fs::remove_all(dir_); }
+  const std::string& error() const { return error_; }
+  TestServer& server() { return *server_; }
+  const std::string& cert() const { return cert_; }
+
+ private:
+  fs::path dir_;
+  std::string cert_, key_, error_;
+  std::unique_ptr<TestServer> server_;
+};
+
 // TLS 1.2 offers only forward-secret AEAD suites (ECDHE with AES-GCM or
 // ChaCha20-Poly1305), in the server's order of preference.
 TEST(TlsTest, Tls12OffersOnlyForwardSecretAeadSuitesInServerOrder) {
-  fs::path dir = fs::temp_directory_path() / ("rampart-tls-ciphers-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  ASSERT_TRUE(MakeSelfSigned(cert, key)) << "generating the test certificate failed";
-  TestServerOptions o;
-  o.load_attack = false;
-  o.tls_cert = cert;
-  o.tls_key = key;
-  TestServer s(o);
-  ASSERT_TRUE(s.ok()) << s.error();
+  TlsServer tls("tls-ciphers");
+  ASSERT_EQ(tls.error(), "");
+  TestServer& s = tls.server();
+  const std::string& cert = tls.cert();
   // Refused: static RSA key exchange (no forward secrecy), CBC with SHA-1
   // or SHA-256 (not AEAD), even with ECDHE.
   for (const char* weak : {"AES128-SHA", "AES256-SHA", "AES128-GCM-SHA256", "AES256-GCM-SHA384",
@@ -131,20 +157,13 @@ TEST(TlsTest, Tls12OffersOnlyForwardSecretAeadSuitesInServerOrder) {
                                      "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA"),
             "ECDHE-RSA-AES256-GCM-SHA384");
   EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_2), 200);
-  fs::remove_all(dir);
 }
 
 TEST(TlsTest, SelfSignedHandshakeAndTaxiiRequest) {
-  fs::path dir = fs::temp_directory_path() / ("rampart-tls-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  ASSERT_TRUE(MakeSelfSigned(cert, key)) << "generating the test certificate failed";
-  TestServerOptions o;
-  o.load_attack = false;
-  o.tls_cert = cert;
-  o.tls_key = key;
-  TestServer s(o);
-  ASSERT_TRUE(s.ok()) << s.error();
+  TlsServer tls("tls");
+  ASSERT_EQ(tls.error(), "");
+  TestServer& s = tls.server();
+  const std::string& cert = tls.cert();
   ASSERT_EQ(s.base().rfind("https://", 0), 0u);
 
   HttpResult r = Fetch("GET", s.base() + "/taxii2/", TaxiiHeaders(s.vars().at("TOKEN")), {}, cert);
@@ -164,7 +183,6 @@ TEST(TlsTest, SelfSignedHandshakeAndTaxiiRequest) {
   EXPECT_NE(plain.status, 200);
   // Health still fine after the failed handshakes.
   EXPECT_EQ(FetchWithTlsRange(s.base() + "/healthz", cert, CURL_SSLVERSION_TLSv1_2), 200);
-  fs::remove_all(dir);
 }
 
 // Discovery never advertises an http:// API-root URL: relative links unless
